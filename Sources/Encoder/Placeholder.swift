@@ -1,0 +1,1 @@
+// Encoder module placeholder; replaced as the module grows.

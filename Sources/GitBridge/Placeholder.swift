@@ -1,0 +1,1 @@
+// GitBridge module placeholder; replaced as the module grows.

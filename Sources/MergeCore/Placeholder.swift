@@ -1,0 +1,1 @@
+// MergeCore module placeholder; replaced as the module grows.

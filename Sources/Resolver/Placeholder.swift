@@ -1,0 +1,1 @@
+// Resolver module placeholder; replaced as the module grows.

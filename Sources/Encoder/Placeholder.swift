@@ -1,1 +1,0 @@
-// Encoder module placeholder; replaced as the module grows.

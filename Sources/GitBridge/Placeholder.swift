@@ -1,1 +1,0 @@
-// GitBridge module placeholder; replaced as the module grows.

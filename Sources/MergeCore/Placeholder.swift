@@ -1,1 +1,0 @@
-// MergeCore module placeholder; replaced as the module grows.

@@ -1,0 +1,45 @@
+import MergeCore
+
+/// A small seeded generator, so that a failing random case can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
+
+/// Random (base, ours, theirs) triples: a base from a small alphabet, and two sides that each apply a
+/// few random edits to it, so that the sides overlap, touch and repeat elements often.
+struct RandomTriples {
+    var generator: SplitMix64
+
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+
+    mutating func sequence<T>(from alphabet: [T], maximumLength: Int) -> [T] {
+        (0..<Int.random(in: 0...maximumLength, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+    }
+
+    mutating func edited<T>(_ base: [T], alphabet: [T], maximumEdits: Int) -> [T] {
+        var result = base
+        for _ in 0..<Int.random(in: 0...maximumEdits, using: &generator) {
+            let position = Int.random(in: 0...result.count, using: &generator)
+            let removed = min(Int.random(in: 0...2, using: &generator), result.count - position)
+            let inserted = sequence(from: alphabet, maximumLength: 3)
+            result.replaceSubrange(position..<(position + removed), with: inserted)
+        }
+        return result
+    }
+
+    mutating func triple<T>(alphabet: [T], maximumLength: Int, maximumEdits: Int) -> (base: [T], ours: [T], theirs: [T]) {
+        let base = sequence(from: alphabet, maximumLength: maximumLength)
+        return (base, edited(base, alphabet: alphabet, maximumEdits: maximumEdits),
+                edited(base, alphabet: alphabet, maximumEdits: maximumEdits))
+    }
+
+    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &generator) < probability }
+}

@@ -1,1 +1,0 @@
-// Resolver module placeholder; replaced as the module grows.

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import MergeCore
+import Resolver
+
+extension ConflictStyle: ExpressibleByArgument {}
+
+/// Options shared by the commands that resolve: what to print and which stages run.
+struct ResolutionOptions: ParsableArguments {
+    @Flag(help: "Print one line per conflicting region on stderr: how it was resolved, or why it was left.")
+    var explain = false
+
+    @Flag(help: "Print the region report as JSON on stdout.")
+    var json = false
+
+    @Flag(help: "Stop after git's line merge: leave every region with its markers.")
+    var noTokenMerge = false
+
+    /// `MERGEBERT=0` in the environment turns resolution off: git's own line merge, unchanged.
+    var resolutionEnabled: Bool {
+        ProcessInfo.processInfo.environment["MERGEBERT"] != "0"
+    }
+}
+
+func readFile(_ path: String) throws -> [UInt8] {
+    do {
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    } catch {
+        throw CommandLineError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+    }
+}
+
+/// Replaces `path` atomically (temporary file in the same folder, then rename), keeping its permissions.
+func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let permissions = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions]
+    do {
+        try Data(bytes).write(to: url, options: .atomic)
+        if let permissions { try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: path) }
+    } catch {
+        throw CommandLineError.unwritable(path: path, reason: (error as NSError).localizedDescription)
+    }
+}
+
+func writeStandardOutput(_ bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes))
+}
+
+func jsonText<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+}
+
+/// Prints the report where asked and on `--explain`, and a skip reason always (one line on stderr).
+func emitReport(_ report: MergeReport, options: ResolutionOptions) {
+    if options.explain {
+        report.explanation.forEach(printError)
+    } else if let skipped = report.skipped, skipped != "no conflict markers" {
+        printError("mergebert: \(report.path ?? "input"): \(skipped)")
+    }
+}

@@ -30,11 +30,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "MergeCoreTests", dependencies: ["MergeCore", "GitBridge"]),
+        // Seeded random inputs and git helpers shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["MergeCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "MergeCoreTests", dependencies: ["MergeCore", "GitBridge", "TestSupport"]),
         .testTarget(name: "GitBridgeTests", dependencies: ["GitBridge", "MergeCore"]),
         .testTarget(name: "EncoderTests", dependencies: ["Encoder"]),
-        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "MergeCore", "GitBridge"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["mergebert"]),
+        .testTarget(name: "ResolverTests", dependencies: ["Resolver", "MergeCore", "GitBridge", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["mergebert", "MergeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

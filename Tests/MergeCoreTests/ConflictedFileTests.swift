@@ -1,5 +1,6 @@
 import Testing
 import MergeCore
+import TestSupport
 
 @Suite struct ConflictedFileTests {
     @Test func parsesDiff3MarkersAndRebuildsTheSides() throws {

@@ -1,5 +1,6 @@
 import Testing
 import MergeCore
+import TestSupport
 
 @Suite struct ResolutionPatternTests {
     let tokenizer = Tokenizer(language: .java)

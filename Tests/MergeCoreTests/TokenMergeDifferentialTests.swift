@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import MergeCore
+import TestSupport
 import GitBridge
 
 /// The token-level merge against libgit2's `git_merge_file` on the same tokens written one per line.

@@ -1,5 +1,6 @@
 import Testing
 import MergeCore
+import TestSupport
 
 @Suite struct TokenizerTests {
     static let languages: [SourceLanguage] = [.java, .typescript, .python, .go, .swift, .csharp, .json, .xml, .text, .shell]

@@ -1,10 +1,10 @@
 import MergeCore
 
 /// A small seeded generator, so that a failing random case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var value = state
         value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,16 +15,16 @@ struct SplitMix64: RandomNumberGenerator {
 
 /// Random (base, ours, theirs) triples: a base from a small alphabet, and two sides that each apply a
 /// few random edits to it, so that the sides overlap, touch and repeat elements often.
-struct RandomTriples {
-    var generator: SplitMix64
+public struct RandomTriples {
+    public var generator: SplitMix64
 
-    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func sequence<T>(from alphabet: [T], maximumLength: Int) -> [T] {
+    public mutating func sequence<T>(from alphabet: [T], maximumLength: Int) -> [T] {
         (0..<Int.random(in: 0...maximumLength, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
     }
 
-    mutating func edited<T>(_ base: [T], alphabet: [T], maximumEdits: Int) -> [T] {
+    public mutating func edited<T>(_ base: [T], alphabet: [T], maximumEdits: Int) -> [T] {
         var result = base
         for _ in 0..<Int.random(in: 0...maximumEdits, using: &generator) {
             let position = Int.random(in: 0...result.count, using: &generator)
@@ -35,11 +35,11 @@ struct RandomTriples {
         return result
     }
 
-    mutating func triple<T>(alphabet: [T], maximumLength: Int, maximumEdits: Int) -> (base: [T], ours: [T], theirs: [T]) {
+    public mutating func triple<T>(alphabet: [T], maximumLength: Int, maximumEdits: Int) -> (base: [T], ours: [T], theirs: [T]) {
         let base = sequence(from: alphabet, maximumLength: maximumLength)
         return (base, edited(base, alphabet: alphabet, maximumEdits: maximumEdits),
                 edited(base, alphabet: alphabet, maximumEdits: maximumEdits))
     }
 
-    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &generator) < probability }
+    public mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &generator) < probability }
 }

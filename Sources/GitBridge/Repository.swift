@@ -66,3 +66,96 @@ public final class Repository {
         return Array(UnsafeRawBufferPointer(start: content, count: size))
     }
 }
+
+extension Repository {
+    /// The `.git` folder (libgit2's repository path), with a trailing slash.
+    public var gitDirectory: String { String(cString: git_repository_path(pointer)) }
+
+    /// A configuration value as git resolves it (system, global, repository), or nil when unset.
+    public func configString(_ key: String) -> String? {
+        var config: OpaquePointer?
+        guard git_repository_config_snapshot(&config, pointer) == 0 else { return nil }
+        defer { git_config_free(config) }
+        return Self.string(key, in: config)
+    }
+
+    /// A configuration value from the user's global and system files, outside any repository.
+    public static func globalConfigString(_ key: String) -> String? {
+        LibGit2.ensureInitialized()
+        var config: OpaquePointer?
+        guard git_config_open_default(&config) == 0 else { return nil }
+        defer { git_config_free(config) }
+        var snapshot: OpaquePointer?
+        guard git_config_snapshot(&snapshot, config) == 0 else { return nil }
+        defer { git_config_free(snapshot) }
+        return string(key, in: snapshot)
+    }
+
+    private static func string(_ key: String, in config: OpaquePointer?) -> String? {
+        var value: UnsafePointer<CChar>?
+        guard git_config_get_string(&value, config, key) == 0, let value else { return nil }
+        return String(cString: value)
+    }
+
+    /// The value of attribute `name` for `path`: "set", "unset", nil when unspecified, or its string value.
+    public func attribute(_ name: String, path: String) -> String? {
+        var value: UnsafePointer<CChar>?
+        guard git_attr_get(&value, pointer, 0, path, name) == 0 else { return nil }
+        switch git_attr_value(value) {
+        case GIT_ATTR_VALUE_TRUE: return "set"
+        case GIT_ATTR_VALUE_FALSE: return "unset"
+        case GIT_ATTR_VALUE_STRING: return value.map { String(cString: $0) }
+        default: return nil
+        }
+    }
+
+    /// The commit `revision` names (a branch, a hash, `HEAD`...), or nil.
+    public func commitID(_ revision: String) -> git_oid? {
+        var object: OpaquePointer?
+        guard git_revparse_single(&object, pointer, revision + "^{commit}") == 0 else { return nil }
+        defer { git_object_free(object) }
+        return git_object_id(object).pointee
+    }
+
+    /// The merge bases of two commits (several for criss-cross histories).
+    public func mergeBases(_ first: git_oid, _ second: git_oid) -> [git_oid] {
+        var first = first, second = second
+        var array = git_oidarray()
+        guard git_merge_bases(&array, pointer, &first, &second) == 0 else { return [] }
+        defer { git_oidarray_dispose(&array) }
+        return (0..<array.count).map { array.ids[$0] }
+    }
+
+    /// The abbreviated hash git would print for `id` (honours `core.abbrev`).
+    public func shortID(_ id: git_oid) -> String {
+        var id = id
+        var object: OpaquePointer?
+        guard git_object_lookup(&object, pointer, &id, GIT_OBJECT_ANY) == 0 else { return Self.hex(id).prefix(7).description }
+        defer { git_object_free(object) }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        guard git_object_short_id(&buffer, object) == 0, let text = buffer.ptr else { return Self.hex(id).prefix(7).description }
+        return String(cString: text)
+    }
+
+    /// The first line of a commit's message.
+    public func summary(_ id: git_oid) -> String? {
+        var id = id
+        var commit: OpaquePointer?
+        guard git_commit_lookup(&commit, pointer, &id) == 0 else { return nil }
+        defer { git_commit_free(commit) }
+        return git_commit_summary(commit).map { String(cString: $0) }
+    }
+
+    public static func hex(_ id: git_oid) -> String {
+        var id = id
+        var buffer = [CChar](repeating: 0, count: 41)
+        git_oid_tostr(&buffer, 41, &id)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public static func oid(hex: String) -> git_oid? {
+        var id = git_oid()
+        return git_oid_fromstr(&id, hex) == 0 ? id : nil
+    }
+}

@@ -23,6 +23,16 @@ public struct MergeChange: Sendable, Hashable {
     public var theirsStart: Int
     public var theirsCount: Int
 
+    public init(kind: Kind, baseStart: Int, baseCount: Int, oursStart: Int, oursCount: Int, theirsStart: Int, theirsCount: Int) {
+        self.kind = kind
+        self.baseStart = baseStart
+        self.baseCount = baseCount
+        self.oursStart = oursStart
+        self.oursCount = oursCount
+        self.theirsStart = theirsStart
+        self.theirsCount = theirsCount
+    }
+
     public var baseRange: Range<Int> { baseStart..<(baseStart + baseCount) }
     public var oursRange: Range<Int> { oursStart..<(oursStart + oursCount) }
     public var theirsRange: Range<Int> { theirsStart..<(theirsStart + theirsCount) }

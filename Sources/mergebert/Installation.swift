@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import GitBridge
+
+/// Where `install` writes: which git config, and which attributes file.
+enum InstallScope {
+    /// Repository config and the committed `.gitattributes` (shared with the team).
+    case repository
+    /// Repository config and `.git/info/attributes` (this clone only).
+    case local
+    /// `~/.gitconfig` and the global attributes file (every repository of this user).
+    case global
+}
+
+/// Registers and unregisters the driver: the two config keys, and a marked block of attribute lines that
+/// `uninstall` removes exactly.
+struct Installation {
+    let scope: InstallScope
+    let directory: URL
+
+    static let blockBegin = "# mergebert: begin (written by `mergebert install`; `mergebert uninstall` removes it)"
+    /// Marks a block that had to add a line ending to the file's last line, so uninstall removes that too.
+    static let blockBeginAfterUnterminatedLine = "# mergebert: begin after a line without newline"
+    static let blockEnd = "# mergebert: end"
+
+    enum Failure: Error, CustomStringConvertible {
+        case notInRepository(String)
+        case git(String)
+
+        var description: String {
+            switch self {
+            case .notInRepository(let path): "\(path) is not inside a git repository: run this in one, or use --global"
+            case .git(let message): "git config failed: \(message)"
+            }
+        }
+    }
+
+    /// The driver command line git will run; the executable's absolute path, so no PATH lookup is needed.
+    static var driverCommand: String {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL.resolvingSymlinksInPath().path
+        let quoted = executable.contains(" ") ? "'\(executable)'" : executable
+        return "\(quoted) driver %O %A %B %L %P"
+    }
+
+    var configScopeFlag: String { scope == .global ? "--global" : "--local" }
+
+    func attributesFile() throws -> URL {
+        switch scope {
+        case .global:
+            if let configured = try? git(["config", "--global", "core.attributesFile"]), !configured.isEmpty {
+                return URL(fileURLWithPath: (configured as NSString).expandingTildeInPath)
+            }
+            let environment = ProcessInfo.processInfo.environment
+            let configHome = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
+                ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".config")
+            return configHome.appendingPathComponent("git/attributes")
+        case .local, .repository:
+            guard let repository = try? Repository(discoveringFrom: directory.path) else {
+                throw Failure.notInRepository(directory.path)
+            }
+            if scope == .local { return URL(fileURLWithPath: repository.gitDirectory).appendingPathComponent("info/attributes") }
+            guard let root = repository.workingDirectory else { throw Failure.notInRepository(directory.path) }
+            return URL(fileURLWithPath: root).appendingPathComponent(".gitattributes")
+        }
+    }
+
+    func install(patterns: [String]) throws -> [String] {
+        try git(["config", configScopeFlag, "merge.mergebert.name", "mergebert: token-level merge-conflict resolution"])
+        try git(["config", configScopeFlag, "merge.mergebert.driver", Self.driverCommand])
+        let file = try attributesFile()
+        var text = Self.removingBlock(from: (try? String(contentsOf: file, encoding: .utf8)) ?? "")
+        let unterminated = !text.isEmpty && !text.hasSuffix("\n")
+        text += (unterminated ? "\n" + Self.blockBeginAfterUnterminatedLine : Self.blockBegin) + "\n"
+        text += patterns.map { "\($0) merge=mergebert\n" }.joined() + Self.blockEnd + "\n"
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try writeFileAtomically(Array(text.utf8), to: file.path)
+        return ["\(configScopeFlag.dropFirst(2)) git config: merge.mergebert.driver = \(Self.driverCommand)",
+                "\(file.path): \(patterns.map { "\($0) merge=mergebert" }.joined(separator: ", "))"]
+    }
+
+    func uninstall() throws -> [String] {
+        var done: [String] = []
+        if (try? git(["config", configScopeFlag, "--get", "merge.mergebert.driver"])) != nil
+            || (try? git(["config", configScopeFlag, "--get", "merge.mergebert.name"])) != nil {
+            try git(["config", configScopeFlag, "--remove-section", "merge.mergebert"])
+            done.append("removed merge.mergebert from the \(configScopeFlag.dropFirst(2)) git config")
+        }
+        let file = try attributesFile()
+        if let text = try? String(contentsOf: file, encoding: .utf8) {
+            let remaining = Self.removingBlock(from: text)
+            if remaining != text {
+                if remaining.isEmpty {
+                    try FileManager.default.removeItem(at: file)
+                } else {
+                    try writeFileAtomically(Array(remaining.utf8), to: file.path)
+                }
+                done.append("removed the mergebert lines from \(file.path)")
+            }
+        }
+        return done.isEmpty ? ["mergebert was not installed here"] : done
+    }
+
+    /// `text` without the block `install` wrote (and the line ending it had to add before it).
+    static func removingBlock(from text: String) -> String {
+        let lines = text.components(separatedBy: "\n")
+        guard let begin = lines.firstIndex(where: { $0 == blockBegin || $0 == blockBeginAfterUnterminatedLine }),
+              let end = lines[begin...].firstIndex(of: blockEnd) else { return text }
+        let addedLineEnding = lines[begin] == blockBeginAfterUnterminatedLine
+        let after = lines[(end + 1)...]
+        var result = (lines[..<begin] + after).joined(separator: "\n")
+        if addedLineEnding && begin > 0 && after.elementsEqual([""]) { result.removeLast() }
+        return result
+    }
+
+    @discardableResult
+    func git(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + arguments
+        process.currentDirectoryURL = directory
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure.git(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+    }
+}

@@ -11,8 +11,9 @@ public final class MergeEncoderModel: Sendable {
     private let workspaces = WorkspacePool()
 
     /// The most packed tokens one forward pass holds; larger batches are split. Bounds workspace memory
-    /// (about 40 KB per token at width 256, ffn 1024) while keeping matrix products large.
-    public static let tokensPerPass = 4096
+    /// (about 10 KB per token at width 256, ffn 1024) and keeps the activations of a pass near the
+    /// cache: 2048 measured faster than 4096 at batch 8 and no slower at batch 1.
+    public static let tokensPerPass = 2048
 
     /// Loads `config.json` and `model.safetensors` from `directory`.
     ///

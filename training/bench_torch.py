@@ -49,17 +49,19 @@ def main() -> None:
         shape = (batch, 4, arguments.sequence_length)
         tokens = torch.randint(4, config.vocab_size, shape, generator=generator)
         edits = torch.randint(1, config.edit_types, shape, generator=generator)
-        samples = []
+        samples, cpu_samples = [], []
         with torch.inference_mode():
             model(tokens, edits)  # warm-up
             for _ in range(arguments.iterations):
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.thread_time()
                 model(tokens, edits)
+                cpu_samples.append(time.thread_time() - cpu_start)
                 samples.append(time.perf_counter() - start)
         median = statistics.median(samples)
         count = batch * 4 * arguments.sequence_length
         flops = forward_flops(config, [arguments.sequence_length] * batch * 4)
         results.append(dict(batch_size=batch, tokens=count, median_seconds=median, best_seconds=min(samples),
+                            median_cpu_seconds=statistics.median(cpu_samples),
                             tokens_per_second=count / median, gigaflops_per_second=flops / median / 1e9))
 
     if arguments.json:
@@ -68,9 +70,10 @@ def main() -> None:
         return
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); layers {config.layers}, width {config.width}, "
           f"heads {config.heads}, ffn {config.ffn}, norm {config.norm}; 4 sequences x {arguments.sequence_length} tokens")
-    print("batch  tokens   median ms   best ms   tokens/s   GFLOP/s")
+    print("batch  tokens   median ms   best ms   cpu ms   tokens/s   GFLOP/s")
     for r in results:
         print(f"{r['batch_size']:5d}  {r['tokens']:6d}  {r['median_seconds'] * 1000:10.2f}  {r['best_seconds'] * 1000:8.2f}  "
+              f"{r['median_cpu_seconds'] * 1000:7.2f}  "
               f"{r['tokens_per_second']:9.0f}  {r['gigaflops_per_second']:8.1f}")
 
 

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Measurements behind `mergebert bench encoder`: load time, forward-pass throughput, and the
 /// throughput of the forward pass's matrix products alone (the ceiling the encoder can approach).
@@ -18,6 +23,9 @@ public enum EncoderBenchmark {
         public var tokens: Int
         public var medianSeconds: Double
         public var bestSeconds: Double
+        /// CPU time of the calling thread, median. With one BLAS thread all work runs there, so on a
+        /// shared machine this is the steadier number: it leaves out time spent descheduled.
+        public var medianCPUSeconds: Double
         /// Tokens per second at the median time.
         public var tokensPerSecond: Double
         /// Matrix-product FLOPs per second at the median time.
@@ -120,22 +128,31 @@ public enum EncoderBenchmark {
         let products = try time(iterations: iterations) { replay.run() }
         return Throughput(
             batchSize: batchSize, tokens: tokens,
-            medianSeconds: forward.median, bestSeconds: forward.best,
+            medianSeconds: forward.median, bestSeconds: forward.best, medianCPUSeconds: forward.medianCPU,
             tokensPerSecond: Double(tokens) / forward.median,
             gigaflopsPerSecond: flops / forward.median / 1e9,
             matrixProductGigaflopsPerSecond: flops / products.median / 1e9)
     }
 
-    private static func time(iterations: Int, _ body: () throws -> Void) throws -> (median: Double, best: Double) {
+    private static func time(iterations: Int, _ body: () throws -> Void) throws -> (median: Double, best: Double, medianCPU: Double) {
         try body()  // warm-up: first-touch of mapped weights and workspace
-        var samples: [Double] = []
+        var samples: [Double] = [], cpuSamples: [Double] = []
         for _ in 0..<max(1, iterations) {
             let start = DispatchTime.now().uptimeNanoseconds
+            let cpuStart = threadCPUSeconds()
             try body()
+            cpuSamples.append(threadCPUSeconds() - cpuStart)
             samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         samples.sort()
-        return (samples[samples.count / 2], samples[0])
+        cpuSamples.sort()
+        return (samples[samples.count / 2], samples[0], cpuSamples[cpuSamples.count / 2])
+    }
+
+    private static func threadCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }
 

@@ -202,16 +202,24 @@ struct TransformerEncoder: @unchecked Sendable {
         }
     }
 
-    /// hidden += down(gelu(up(input))), biases included.
+    /// Rows per block of the feed-forward network: a block's activations (rows x ffn, 1 MB at ffn 1024)
+    /// stay in cache from the up product through GELU to the down product, and the workspace holds one
+    /// block instead of every token's activations. Speed measured the same as unblocked, within noise.
+    static let feedForwardRowBlock = 256
+
+    /// hidden += down(gelu(up(input))), biases included, in blocks of rows.
     private func feedForward(_ layer: Layer, input: UnsafePointer<Float>, tokens: Int, workspace: Workspace) {
         let width = configuration.width, ffn = configuration.feedForwardWidth
         let hidden = workspace.hidden.pointer, activations = workspace.feedForward.pointer
-        MatrixMultiply.linear(input, rows: tokens, inputs: width, weight: layer.upWeight, outputs: ffn,
-                              into: activations, accumulate: false)
-        VectorKernels.addBiasAndGELU(activations, rows: tokens, columns: ffn, bias: layer.upBias)
         VectorKernels.addToRows(hidden, rows: tokens, columns: width, vector: layer.downBias)
-        MatrixMultiply.linear(activations, rows: tokens, inputs: ffn, weight: layer.downWeight, outputs: width,
-                              into: hidden, accumulate: true)
+        for first in stride(from: 0, to: tokens, by: Self.feedForwardRowBlock) {
+            let rows = min(Self.feedForwardRowBlock, tokens - first)
+            MatrixMultiply.linear(input + first * width, rows: rows, inputs: width, weight: layer.upWeight, outputs: ffn,
+                                  into: activations, accumulate: false)
+            VectorKernels.addBiasAndGELU(activations, rows: rows, columns: ffn, bias: layer.upBias)
+            MatrixMultiply.linear(activations, rows: rows, inputs: ffn, weight: layer.downWeight, outputs: width,
+                                  into: hidden + first * width, accumulate: true)
+        }
     }
 
     /// Logits of one example from its four pooled vectors: sum weighted by `sequence_weights`, then

@@ -16,7 +16,7 @@ final class Workspace {
     private(set) var queryKeyValue = Buffer()
     /// Attention output before the output projection, tokens x width.
     private(set) var context = Buffer()
-    /// Feed-forward hidden activations, tokens x ffn.
+    /// Feed-forward hidden activations of one block of rows, block x ffn.
     private(set) var feedForward = Buffer()
     /// Attention scores of one head of one sequence, length x length.
     private(set) var scores = Buffer()
@@ -51,7 +51,7 @@ final class Workspace {
             normalised.reserve(tokens * width)
             queryKeyValue.reserve(tokens * 3 * width)
             context.reserve(tokens * width)
-            feedForward.reserve(tokens * configuration.feedForwardWidth)
+            feedForward.reserve(min(tokens, TransformerEncoder.feedForwardRowBlock) * configuration.feedForwardWidth)
             tokenCapacity = tokens
         }
         if sequences > sequenceCapacity {

@@ -110,12 +110,15 @@ struct Bench: ParsableCommand {
 
             print("encoder: layers \(configuration.layers), width \(configuration.width), heads \(configuration.heads), ffn \(configuration.feedForwardWidth), max_length \(configuration.maximumLength), vocab \(configuration.vocabularySize), norm \(configuration.normPlacement.rawValue); 1 BLAS thread")
             print("inputs: 4 sequences x \(sequenceLength) tokens per example, random ids; median of \(iterations) runs after a warm-up")
+            print("tokens/s and GFLOP/s at the median wall time; cpu ms is the thread's CPU time (steadier on a busy machine);")
+            print("sgemm-only replays the pass's matrix products alone through cblas_sgemm; ratio = GFLOP/s / sgemm-only")
             print(String(format: "load: %.2f ms for a %.1f MB safetensors file (%d tensors copied, the rest used in place)",
                          loadSeconds * 1000, Double(fileBytes) / 1e6, encoderModel.copiedTensorCount))
-            print("batch  tokens   median ms   best ms   tokens/s   GFLOP/s   sgemm-only GFLOP/s   ratio")
+            print("batch  tokens   median ms   best ms   cpu ms   tokens/s   GFLOP/s   sgemm-only GFLOP/s   ratio")
             for result in results {
-                print(String(format: "%5d  %6d  %10.2f  %8.2f  %9.0f  %8.1f  %19.1f  %6.2f",
+                print(String(format: "%5d  %6d  %10.2f  %8.2f  %7.2f  %9.0f  %8.1f  %19.1f  %6.2f",
                              result.batchSize, result.tokens, result.medianSeconds * 1000, result.bestSeconds * 1000,
+                             result.medianCPUSeconds * 1000,
                              result.tokensPerSecond, result.gigaflopsPerSecond, result.matrixProductGigaflopsPerSecond,
                              result.gigaflopsPerSecond / result.matrixProductGigaflopsPerSecond))
             }

@@ -211,12 +211,13 @@ struct TransformerEncoder: @unchecked Sendable {
     private func feedForward(_ layer: Layer, input: UnsafePointer<Float>, tokens: Int, workspace: Workspace) {
         let width = configuration.width, ffn = configuration.feedForwardWidth
         let hidden = workspace.hidden.pointer, activations = workspace.feedForward.pointer
-        VectorKernels.addToRows(hidden, rows: tokens, columns: width, vector: layer.downBias)
         for first in stride(from: 0, to: tokens, by: Self.feedForwardRowBlock) {
             let rows = min(Self.feedForwardRowBlock, tokens - first)
             MatrixMultiply.linear(input + first * width, rows: rows, inputs: width, weight: layer.upWeight, outputs: ffn,
                                   into: activations, accumulate: false)
             VectorKernels.addBiasAndGELU(activations, rows: rows, columns: ffn, bias: layer.upBias)
+            // Only after the up product: in post-norm `input` is `hidden` itself.
+            VectorKernels.addToRows(hidden + first * width, rows: rows, columns: width, vector: layer.downBias)
             MatrixMultiply.linear(activations, rows: rows, inputs: ffn, weight: layer.downWeight, outputs: width,
                                   into: hidden + first * width, accumulate: true)
         }

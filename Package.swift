@@ -25,8 +25,10 @@ let package = Package(
         .target(name: "Encoder", dependencies: ["COpenBLAS"]),
         // The pipeline: line merge, token merge, decision, rendering, report.
         .target(name: "Resolver", dependencies: ["MergeCore", "GitBridge", "Encoder"]),
+        // Replaying merge histories: locating developers' resolutions, metrics, eval and mine.
+        .target(name: "History", dependencies: ["Resolver", "GitBridge", "MergeCore", "Encoder"]),
         .executableTarget(name: "mergebert", dependencies: [
-            "Resolver", "GitBridge", "MergeCore", "Encoder",
+            "Resolver", "GitBridge", "MergeCore", "Encoder", "History",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "GitBridgeTests", dependencies: ["GitBridge", "MergeCore"]),
         .testTarget(name: "EncoderTests", dependencies: ["Encoder"]),
         .testTarget(name: "ResolverTests", dependencies: ["Resolver", "MergeCore", "GitBridge", "TestSupport"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "Resolver", "MergeCore", "GitBridge", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["mergebert", "MergeCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -31,6 +31,8 @@ public struct ResolverOptions: Sendable {
 public struct Resolution: Sendable {
     public var text: [UInt8]
     public var report: MergeReport
+    /// The text that replaced each resolved region, by 0-based region position.
+    public var regionResolutions: [Int: [UInt8]] = [:]
     public var isClean: Bool { report.isClean }
 }
 
@@ -71,6 +73,7 @@ public struct Resolver: Sendable {
 
         let tokenizer = Tokenizer(language: language)
         var resolutions: [Int: [UInt8]] = [:]
+        var regionResolutions: [Int: [UInt8]] = [:]
         for (position, region) in lineMerge.regions.enumerated() {
             var regionReport = RegionReport(index: position + 1, oursLine: region.oursLine,
                                             oursLines: lineMerge.merge.changes[region.changeIndex].oursCount,
@@ -84,6 +87,7 @@ public struct Resolver: Sendable {
                 regionReport.reason = outcome.reason
                 if let text = outcome.text {
                     resolutions[region.changeIndex] = text
+                    regionResolutions[position] = text
                     regionReport.fate = .tokenMerged
                 }
             }
@@ -92,7 +96,7 @@ public struct Resolver: Sendable {
         report.isClean = report.leftCount == 0
         let text = resolutions.isEmpty ? gitMerge.text
             : lineMerge.render(style: options.style, markers: options.markers, resolutions: resolutions)
-        return Resolution(text: text, report: report)
+        return Resolution(text: text, report: report, regionResolutions: regionResolutions)
     }
 
 }

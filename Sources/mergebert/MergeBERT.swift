@@ -8,7 +8,7 @@ struct MergeBERT: ParsableCommand {
         commandName: "mergebert",
         abstract: "Resolve git merge conflicts token by token, keeping git's markers wherever unsure.",
         discussion: "Exit codes: 0 everything resolved, 1 conflicts remain, 2 error.",
-        subcommands: [Merge.self, Resolve.self, Driver.self, Install.self, Uninstall.self, Bench.self])
+        subcommands: [Merge.self, Resolve.self, Driver.self, Install.self, Uninstall.self, Eval.self, Mine.self, Bench.self])
 
     /// Runs the command with the exit codes users of `git merge-file` expect: usage and runtime errors
     /// exit 2 with one line on stderr, instead of ArgumentParser's defaults.

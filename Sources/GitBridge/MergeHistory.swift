@@ -1,0 +1,190 @@
+import CLibGit2
+import Foundation
+
+/// One conflicted file of a replayed merge: the three sides git's merge saw and what the developer committed.
+public struct ConflictedFileVersions: Sendable {
+    /// The path in ours (and in the merge commit).
+    public let path: String
+    public let base: [UInt8]
+    public let ours: [UInt8]
+    public let theirs: [UInt8]
+    /// The file in the merge commit: the developer's resolution.
+    public let resolved: [UInt8]
+}
+
+/// A two-parent merge commit, merged again in memory.
+public struct ReplayedMerge: Sendable {
+    public let commit: String
+    public let subject: String
+    public let time: Date
+    /// More than one means a criss-cross history; libgit2 merges them recursively, as git does.
+    public let mergeBaseCount: Int
+    public let files: [ConflictedFileVersions]
+    /// Whether the in-memory merge had any conflict (also ones skipped below).
+    public let hadConflicts: Bool
+}
+
+/// Which merges to replay.
+public struct HistorySelection: Sendable {
+    /// A revision or range (`main`, `v1.0..main`); nil walks everything reachable from branches and tags.
+    public var revision: String?
+    public var maximumMerges: Int?
+    public var since: Date?
+
+    public init(revision: String? = nil, maximumMerges: Int? = nil, since: Date? = nil) {
+        self.revision = revision
+        self.maximumMerges = maximumMerges
+        self.since = since
+    }
+}
+
+/// Why a conflicted file of a replayed merge was not used; counted, never fatal.
+public enum ReplaySkip: String, Sendable, CaseIterable, Codable {
+    case deletedOnOneSide = "deleted_on_one_side"
+    case addedOnBothSides = "added_on_both_sides"
+    case submodule
+    case symbolicLink = "symbolic_link"
+    case binary
+    case missingInMergeCommit = "missing_in_merge_commit"
+    case renamed
+    case octopusMerge = "octopus_merge"
+    case mergeFailed = "merge_failed"
+}
+
+/// Replays the merge commits of a repository in process with libgit2: no git subprocess per merge.
+public final class MergeHistory {
+    public let repository: Repository
+    /// Skipped files and merges by reason.
+    public private(set) var skipped: [ReplaySkip: Int] = [:]
+    /// Two-parent merges visited, conflicted or not.
+    public private(set) var mergesReplayed = 0
+    /// Called after each merge with (merges done, merges selected).
+    public var onProgress: ((Int, Int) -> Void)?
+
+    public init(repository: Repository) {
+        self.repository = repository
+    }
+
+    /// Calls `body` for each selected merge, oldest first; `body` returns false to stop.
+    public func replay(_ selection: HistorySelection, _ body: (ReplayedMerge) throws -> Bool) throws {
+        let ids = try mergeCommits(selection)
+        let total = min(ids.count, selection.maximumMerges ?? ids.count)
+        for id in ids {
+            defer { onProgress?(mergesReplayed, total) }
+            guard let merge = try replay(id) else { continue }
+            if try !body(merge) { return }
+            if let maximum = selection.maximumMerges, mergesReplayed >= maximum { return }
+        }
+    }
+
+    /// Merge commits in the selection, oldest first.
+    func mergeCommits(_ selection: HistorySelection) throws -> [git_oid] {
+        var walk: OpaquePointer?
+        try LibGit2.check("starting the history walk") { git_revwalk_new(&walk, repository.pointer) }
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue | GIT_SORT_REVERSE.rawValue)
+        if let revision = selection.revision {
+            if revision.contains("..") {
+                try LibGit2.check("walking \(revision)") { git_revwalk_push_range(walk, revision) }
+            } else {
+                guard var id = repository.commitID(revision) else {
+                    throw GitError(operation: "resolving \(revision)", code: -3, message: "no commit named \(revision)")
+                }
+                try LibGit2.check("walking \(revision)") { git_revwalk_push(walk, &id) }
+            }
+        } else {
+            _ = git_revwalk_push_glob(walk, "refs/heads")
+            _ = git_revwalk_push_glob(walk, "refs/tags")
+            _ = git_revwalk_push_head(walk)
+        }
+        let since = selection.since.map { Int64($0.timeIntervalSince1970) }
+        var ids: [git_oid] = []
+        var id = git_oid()
+        while git_revwalk_next(&id, walk) == 0 {
+            var commit: OpaquePointer?
+            guard git_commit_lookup(&commit, repository.pointer, &id) == 0 else { continue }
+            let parents = git_commit_parentcount(commit)
+            let time = git_commit_time(commit)
+            git_commit_free(commit)
+            if parents < 2 { continue }
+            if let since, time < since { continue }
+            if parents > 2 {
+                skipped[.octopusMerge, default: 0] += 1
+                continue
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    /// Merges the two parents of `id` again and collects its text conflicts.
+    func replay(_ id: git_oid) throws -> ReplayedMerge? {
+        var id = id
+        var commit: OpaquePointer?
+        try LibGit2.check("reading commit") { git_commit_lookup(&commit, repository.pointer, &id) }
+        defer { git_commit_free(commit) }
+        var ours: OpaquePointer?, theirs: OpaquePointer?
+        guard git_commit_parent(&ours, commit, 0) == 0, git_commit_parent(&theirs, commit, 1) == 0 else {
+            git_commit_free(ours)
+            skipped[.mergeFailed, default: 0] += 1
+            return nil
+        }
+        defer { git_commit_free(ours); git_commit_free(theirs) }
+        mergesReplayed += 1
+
+        var options = git_merge_options()
+        git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
+        var index: OpaquePointer?
+        guard git_merge_commits(&index, repository.pointer, ours, theirs, &options) == 0 else {
+            skipped[.mergeFailed, default: 0] += 1
+            return nil
+        }
+        defer { git_index_free(index) }
+        let hadConflicts = git_index_has_conflicts(index) != 0
+        var files: [ConflictedFileVersions] = []
+        if hadConflicts {
+            var tree: OpaquePointer?
+            try LibGit2.check("reading the merge commit's tree") { git_commit_tree(&tree, commit) }
+            defer { git_tree_free(tree) }
+            var iterator: OpaquePointer?
+            try LibGit2.check("listing conflicts") { git_index_conflict_iterator_new(&iterator, index) }
+            defer { git_index_conflict_iterator_free(iterator) }
+            var base: UnsafePointer<git_index_entry>?, oursEntry: UnsafePointer<git_index_entry>?
+            var theirsEntry: UnsafePointer<git_index_entry>?
+            while git_index_conflict_next(&base, &oursEntry, &theirsEntry, iterator) == 0 {
+                if let file = conflictedFile(base: base, ours: oursEntry, theirs: theirsEntry, mergeTree: tree) { files.append(file) }
+            }
+        }
+        let parentIDs = (git_commit_parent_id(commit, 0).pointee, git_commit_parent_id(commit, 1).pointee)
+        return ReplayedMerge(commit: Repository.hex(id), subject: git_commit_summary(commit).map { String(cString: $0) } ?? "",
+                             time: Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit))),
+                             mergeBaseCount: repository.mergeBases(parentIDs.0, parentIDs.1).count,
+                             files: files, hadConflicts: hadConflicts)
+    }
+
+    private func conflictedFile(base: UnsafePointer<git_index_entry>?, ours: UnsafePointer<git_index_entry>?,
+                                theirs: UnsafePointer<git_index_entry>?, mergeTree: OpaquePointer?) -> ConflictedFileVersions? {
+        func skip(_ reason: ReplaySkip) -> ConflictedFileVersions? {
+            skipped[reason, default: 0] += 1
+            return nil
+        }
+        guard let ours, let theirs else { return skip(.deletedOnOneSide) }
+        guard let base else { return skip(.addedOnBothSides) }
+        let modes = [base.pointee.mode, ours.pointee.mode, theirs.pointee.mode]
+        if modes.contains(GIT_FILEMODE_COMMIT.rawValue) { return skip(.submodule) }
+        if modes.contains(GIT_FILEMODE_LINK.rawValue) { return skip(.symbolicLink) }
+        let path = String(cString: ours.pointee.path)
+        if String(cString: theirs.pointee.path) != path || String(cString: base.pointee.path) != path { return skip(.renamed) }
+
+        var entry: OpaquePointer?
+        guard git_tree_entry_bypath(&entry, mergeTree, path) == 0 else { return skip(.missingInMergeCommit) }
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB,
+              let resolved = try? repository.blob(git_tree_entry_id(entry).pointee),
+              let baseBytes = try? repository.blob(base.pointee.id),
+              let oursBytes = try? repository.blob(ours.pointee.id),
+              let theirsBytes = try? repository.blob(theirs.pointee.id) else { return skip(.missingInMergeCommit) }
+        if [baseBytes, oursBytes, theirsBytes, resolved].contains(where: { $0.contains(0) }) { return skip(.binary) }
+        return ConflictedFileVersions(path: path, base: baseBytes, ours: oursBytes, theirs: theirsBytes, resolved: resolved)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GitBridge
+import MergeCore
+import Resolver
+
+/// One point of the resolver's precision/coverage trade-off.
+public struct CurvePoint: Sendable, Codable, Hashable {
+    public var threshold: Double
+    public var precision: Double
+    public var coverage: Double
+    public var accuracy: Double
+}
+
+/// The result of `mergebert eval`: what happened on a repository's history, for the resolver and the baselines.
+public struct EvaluationReport: Sendable, Codable {
+    public var repo: String
+    public var mergesReplayed = 0
+    public var mergesWithConflicts = 0
+    public var files = 0
+    /// Regions counted (after deduplication with `unique`).
+    public var regions = 0
+    public var regionsLocated = 0
+    /// Regions left out as repeats of an earlier (A, O, B) triple.
+    public var duplicates = 0
+    public var unique = false
+    public var seconds = 0.0
+    public var tools: [String: ToolScore] = [:]
+    public var byLanguage: [String: [String: ToolScore]] = [:]
+    /// The resolution that would have been right for each located region (see `OracleLabel`) → count.
+    public var byLabel: [String: Int] = [:]
+    public var curve: [CurvePoint] = []
+    public var skipped: [String: Int] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case repo, files, regions, duplicates, unique, seconds, tools, curve, skipped
+        case mergesReplayed = "merges_replayed", mergesWithConflicts = "merges_with_conflicts"
+        case regionsLocated = "regions_located", byLanguage = "by_language", byLabel = "by_label"
+    }
+
+    public init(repo: String) {
+        self.repo = repo
+    }
+}
+
+/// Which single candidate reproduces the developer's resolution of a region, in a fixed order of preference.
+public enum OracleLabel {
+    public static func label(for region: LocatedRegion, developer: [UInt8], tokenMerge: TokenMerge) -> String {
+        if let clean = tokenMerge.cleanResult, equalIgnoringWhitespace(clean.joinedBytes, developer) { return "token_merge" }
+        for pattern in ResolutionPattern.allCases {
+            let result = pattern.apply(base: tokenMerge.base, ours: tokenMerge.ours, theirs: tokenMerge.theirs)
+            if equalIgnoringWhitespace(result.joinedBytes, developer) { return pattern.rawValue }
+        }
+        if !tokenMerge.isClean, let resolutions = TokenResolutionLocator.resolutions(of: tokenMerge, in: Tokenizer(language: region.language).tokenize(developer)),
+           zip(tokenMerge.conflicts, resolutions).allSatisfy({ !ResolutionPattern.patterns(producing: $1, for: $0, ignoringLayout: true).isEmpty }) {
+            return "token_patterns"
+        }
+        return "OTHER"
+    }
+}
+
+/// Scores the resolver and the baselines on every located region of a repository's merge history.
+public struct Evaluation {
+    public var scanner: RegionScanner
+    public var unique: Bool
+
+    public init(scanner: RegionScanner, unique: Bool) {
+        self.scanner = scanner
+        self.unique = unique
+    }
+
+    public func run(repository: Repository, name: String, progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+        let started = Date()
+        var report = EvaluationReport(repo: name)
+        report.unique = unique
+        var seen = Set<String>()
+        let totals = try scanner.scan(repository: repository, progress: progress) { region, _ in
+            if unique {
+                guard seen.insert(region.key).inserted else {
+                    report.duplicates += 1
+                    return
+                }
+            }
+            report.regions += 1
+            guard let developer = region.developer else { return }
+            report.regionsLocated += 1
+            let tokenizer = Tokenizer(language: region.language)
+            let tokenMerge = TokenMerge(base: tokenizer.tokenize(region.base), ours: tokenizer.tokenize(region.ours),
+                                        theirs: tokenizer.tokenize(region.theirs))
+            let tokenMerged = tokenMerge.cleanResult?.joinedBytes
+            for tool in Tool.allCases {
+                let suggestion = tool.suggestion(for: region, tokenMerge: tokenMerged)
+                report.tools[tool.rawValue, default: ToolScore()].record(suggestion: suggestion, developer: developer)
+                report.byLanguage[region.languageGroup, default: [:]][tool.rawValue, default: ToolScore()]
+                    .record(suggestion: suggestion, developer: developer)
+            }
+            report.byLabel[OracleLabel.label(for: region, developer: developer, tokenMerge: tokenMerge), default: 0] += 1
+        }
+        report.mergesReplayed = totals.mergesReplayed
+        report.mergesWithConflicts = totals.mergesWithConflicts
+        report.files = totals.files
+        report.skipped = totals.skipped
+        for tool in Tool.allCases where report.tools[tool.rawValue] == nil { report.tools[tool.rawValue] = ToolScore() }
+        let resolver = report.tools[Tool.mergebert.rawValue]!
+        // Without a model the resolver has one operating point: the safe clean token merge.
+        report.curve = [CurvePoint(threshold: 0, precision: resolver.precision, coverage: resolver.coverage, accuracy: resolver.accuracy)]
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+}
+
+extension EvaluationReport {
+    /// The human table `eval` prints.
+    public var table: String {
+        func percent(_ value: Double) -> String { String(format: "%6.1f%%", value * 100) }
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        var lines: [String] = []
+        lines.append("\(repo): \(mergesReplayed) merges replayed, \(mergesWithConflicts) with conflicts, \(files) files, "
+                     + "\(regions) regions\(unique ? " (unique; \(duplicates) repeats left out)" : ""), "
+                     + "\(regionsLocated) located, \(String(format: "%.1f", seconds)) s")
+        func block(_ title: String, _ scores: [String: ToolScore]) {
+            lines.append("")
+            lines.append(pad(title, 24) + "resolved  correct    exact  precision  accuracy  coverage")
+            for tool in Tool.allCases {
+                guard let score = scores[tool.rawValue] else { continue }
+                lines.append(pad(tool.rawValue, 24) + String(format: "%8d %8d %8d", score.resolved, score.correct, score.correctExact)
+                             + "    " + percent(score.precision) + "   " + percent(score.accuracy) + "  " + percent(score.coverage))
+            }
+        }
+        block("all located regions", tools)
+        for language in byLanguage.keys.sorted() { block(language, byLanguage[language]!) }
+        if !byLabel.isEmpty {
+            lines.append("")
+            lines.append("right answer: " + byLabel.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GitBridge
+import MergeCore
+import Resolver
+
+/// One line of `mergebert mine`'s JSONL: a located region or one of its token conflicts, its labels, and
+/// the model inputs the resolver's own featurizer builds. The schema is documented in training/README.md.
+public struct MinedRecord: Sendable, Codable {
+    /// `region` or `token_conflict`.
+    public var kind: String
+    public var repo: String
+    public var commit: String
+    public var path: String
+    public var language: String
+    public var region: Int
+    /// Index of the token conflict within the region (token_conflict records only).
+    public var conflict: Int?
+    /// Patterns (`A` ... `BA-O`) whose result equals the developer's, ignoring whitespace; empty means OTHER.
+    /// Region records also list `token_merge` when the clean token merge is right.
+    public var labels: [String]
+    /// Digest of the region's (A, O, B) content; token conflicts add their index.
+    public var key: String
+    /// Whether an earlier record (in this file) had the same key; training drops these.
+    public var duplicate: Bool
+    /// Region records: whether the token merge was clean, and how many token conflicts it left.
+    public var tokenMergeClean: Bool?
+    public var tokenConflicts: Int?
+    /// Region records: patterns of each token conflict when all were located (token-level oracle).
+    public var conflictLabels: [[String]]?
+    /// The four sequences a|o, o|a, b|o, o|b.
+    public var tokenIDs: [[Int32]]
+    public var editTypes: [[Int32]]
+
+    enum CodingKeys: String, CodingKey {
+        case kind, repo, commit, path, language, region, conflict, labels, key, duplicate
+        case tokenMergeClean = "token_merge_clean", tokenConflicts = "token_conflicts", conflictLabels = "conflict_labels"
+        case tokenIDs = "token_ids", editTypes = "edit_types"
+    }
+}
+
+/// Builds the training records of `mergebert mine` from a repository's history.
+public struct Miner {
+    public var scanner: RegionScanner
+    public var featurizer: Featurizer
+
+    public init(scanner: RegionScanner, featurizer: Featurizer) {
+        self.scanner = scanner
+        self.featurizer = featurizer
+    }
+
+    /// Totals of one mining run.
+    public struct Summary: Sendable {
+        public var totals: RegionScanner.Totals
+        public var regions = 0
+        public var regionsLocated = 0
+        public var records = 0
+        public var duplicates = 0
+    }
+
+    /// Calls `emit` with each record, deterministically, in history order.
+    public func mine(repository: Repository, name: String, seenKeys: inout Set<String>, progress: ((Int, Int) -> Void)? = nil,
+                     emit: (MinedRecord) throws -> Void) throws -> Summary {
+        var summary = Summary(totals: RegionScanner.Totals())
+        var seen = seenKeys
+        summary.totals = try scanner.scan(repository: repository, progress: progress) { region, _ in
+            summary.regions += 1
+            guard let developer = region.developer else { return }
+            summary.regionsLocated += 1
+            let tokenizer = Tokenizer(language: region.language)
+            let tokenMerge = TokenMerge(base: tokenizer.tokenize(region.base), ours: tokenizer.tokenize(region.ours),
+                                   theirs: tokenizer.tokenize(region.theirs))
+            let developerTokens = tokenizer.tokenize(developer)
+            let duplicate = !seen.insert(region.key).inserted
+            if duplicate { summary.duplicates += 1 }
+
+            var labels = ResolutionPattern.allCases.filter { pattern in
+                equalIgnoringWhitespace(pattern.apply(base: tokenMerge.base, ours: tokenMerge.ours, theirs: tokenMerge.theirs).joinedBytes, developer)
+            }.map(\.rawValue)
+            if let clean = tokenMerge.cleanResult, equalIgnoringWhitespace(clean.joinedBytes, developer) { labels.insert("token_merge", at: 0) }
+            let located = tokenMerge.isClean ? nil : TokenResolutionLocator.resolutions(of: tokenMerge, in: developerTokens)
+            let conflictLabels = located.map { resolutions in
+                zip(tokenMerge.conflicts, resolutions).map { conflict, resolution in
+                    ResolutionPattern.patterns(producing: resolution, for: conflict, ignoringLayout: true).map(\.rawValue)
+                }
+            }
+            let regionFeatures = featurizer.features(base: tokenMerge.base, ours: tokenMerge.ours, theirs: tokenMerge.theirs)
+            try emit(MinedRecord(kind: "region", repo: name, commit: region.commit, path: region.path, language: region.language.name,
+                                 region: region.index, conflict: nil, labels: labels, key: region.key, duplicate: duplicate,
+                                 tokenMergeClean: tokenMerge.isClean, tokenConflicts: tokenMerge.conflicts.count, conflictLabels: conflictLabels,
+                                 tokenIDs: regionFeatures.tokenIDs, editTypes: regionFeatures.editTypes))
+            summary.records += 1
+            for (index, patterns) in (conflictLabels ?? []).enumerated() {
+                let features = featurizer.features(of: tokenMerge, conflict: index)
+                try emit(MinedRecord(kind: "token_conflict", repo: name, commit: region.commit, path: region.path,
+                                     language: region.language.name, region: region.index, conflict: index, labels: patterns,
+                                     key: region.key + "-\(index)", duplicate: duplicate, tokenMergeClean: nil, tokenConflicts: nil,
+                                     conflictLabels: nil, tokenIDs: features.tokenIDs, editTypes: features.editTypes))
+                summary.records += 1
+            }
+        }
+        seenKeys = seen
+        return summary
+    }
+}

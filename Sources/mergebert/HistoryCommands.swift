@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import GitBridge
+import History
+import Resolver
+
+/// Options that choose which merges of a repository to replay.
+struct HistoryOptions: ParsableArguments {
+    @Option(help: "The repository (a work tree or a bare repository).") var repo: String = "."
+
+    @Option(help: "Name for reports (default: the repository folder's name).") var name: String?
+
+    @Option(help: "A revision or range to walk (default: everything reachable from branches and tags).") var rev: String?
+
+    @Option(help: "Stop after this many merges.") var maxMerges: Int?
+
+    @Option(help: "Only merges committed on or after this date (YYYY-MM-DD).") var since: String?
+
+    func selection() throws -> HistorySelection {
+        var date: Date?
+        if let since {
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd"
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            guard let parsed = formatter.date(from: since) else { throw ValidationError("--since takes a date like 2024-01-31") }
+            date = parsed
+        }
+        return HistorySelection(revision: rev, maximumMerges: maxMerges, since: date)
+    }
+
+    var displayName: String {
+        name ?? URL(fileURLWithPath: repo).standardizedFileURL.lastPathComponent
+    }
+
+    func openRepository() throws -> Repository {
+        try Repository(discoveringFrom: repo)
+    }
+}
+
+/// A one-line progress display on stderr, shown only when stderr is a terminal.
+struct ProgressLine {
+    let label: String
+    let enabled = isatty(2) != 0
+
+    func callback() -> ((Int, Int) -> Void)? {
+        guard enabled else { return nil }
+        let label = self.label
+        return { done, total in
+            guard done == total || done % 10 == 0 else { return }
+            FileHandle.standardError.write(Data("\r\(label): \(done)/\(total) merges".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+}
+
+/// `mergebert eval`: how well the resolver would have done on a repository's own merge history.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a repository's merges and score the resolver and the baselines on every conflict.",
+        discussion: "A region is correct when the suggestion equals the developer's resolution ignoring whitespace.")
+
+    @OptionGroup var history: HistoryOptions
+
+    @Flag(help: "Count each distinct (ours, base, theirs) region once, at its first occurrence.") var unique = false
+
+    @Option(help: "Also write the report as JSON to this file.") var json: String?
+
+    func run() throws {
+        let repository = try history.openRepository()
+        let evaluation = Evaluation(scanner: RegionScanner(selection: try history.selection()), unique: unique)
+        let report = try evaluation.run(repository: repository, name: history.displayName, progress: ProgressLine(label: "eval").callback())
+        print(report.table)
+        if let json { try writeFileAtomically(Array(jsonText(report).utf8) + [0x0A], to: json) }
+    }
+}
+
+/// `mergebert mine`: training data from a repository's merge history.
+struct Mine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write one JSONL record per located region and token conflict, with labels and model inputs.",
+        discussion: "The record schema is in training/README.md. Inputs come from the same featurizer the resolver uses.")
+
+    @OptionGroup var history: HistoryOptions
+
+    @Option(help: "The JSONL file to write.") var out: String
+
+    @Option(help: "Vocabulary size the token ids are hashed into (must match the model).") var vocabularySize = 16384
+
+    @Option(help: "Maximum length of each of the four sequences (must match the model).") var maximumLength = 128
+
+    func run() throws {
+        let repository = try history.openRepository()
+        let miner = Miner(scanner: RegionScanner(selection: try history.selection()),
+                          featurizer: Featurizer(vocabularySize: vocabularySize, maximumLength: maximumLength))
+        guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
+            throw CommandLineError.unwritable(path: out, reason: "cannot create the file")
+        }
+        defer { try? handle.close() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var seen = Set<String>()
+        var buffer = Data()
+        let summary = try miner.mine(repository: repository, name: history.displayName, seenKeys: &seen,
+                                     progress: ProgressLine(label: "mine").callback()) { record in
+            buffer.append(try encoder.encode(record))
+            buffer.append(0x0A)
+            if buffer.count > 1 << 20 {
+                handle.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        handle.write(buffer)
+        printError("mined \(history.displayName): \(summary.totals.mergesReplayed) merges, \(summary.regions) regions, "
+                   + "\(summary.regionsLocated) located, \(summary.records) records (\(summary.duplicates) duplicate regions) -> \(out)")
+    }
+}

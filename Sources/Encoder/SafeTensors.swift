@@ -143,6 +143,12 @@ public struct SafeTensors: Sendable {
     /// A copy of a floating-point tensor's values as Float (F16 and BF16 are widened).
     public func floats(_ name: String) throws -> [Float] {
         let info = try info(name)
+        guard info.elementCount > 0 else {
+            guard [.float32, .float16, .bfloat16].contains(info.dataType) else {
+                throw EncoderError.unsupportedDataType(path: source, tensor: name, dataType: info.dataType.rawValue)
+            }
+            return []
+        }
         return try [Float](unsafeUninitializedCapacity: info.elementCount) { buffer, count in
             try convert(info, into: buffer.baseAddress!)
             count = info.elementCount

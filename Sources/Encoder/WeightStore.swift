@@ -48,6 +48,6 @@ final class WeightStore: @unchecked Sendable {
         return UnsafePointer(buffer)
     }
 
-    /// The number of bytes copied out of the file (zero when everything is used in place).
+    /// The number of tensors converted or copied out of the file (zero when everything is used in place).
     var copiedTensorCount: Int { ownedBuffers.count }
 }

@@ -17,8 +17,6 @@ public struct ReplayedMerge: Sendable {
     public let commit: String
     public let subject: String
     public let time: Date
-    /// More than one means a criss-cross history; libgit2 merges them recursively, as git does.
-    public let mergeBaseCount: Int
     public let files: [ConflictedFileVersions]
     /// Whether the in-memory merge had any conflict (also ones skipped below).
     public let hadConflicts: Bool
@@ -151,14 +149,20 @@ public final class MergeHistory {
             defer { git_index_conflict_iterator_free(iterator) }
             var base: UnsafePointer<git_index_entry>?, oursEntry: UnsafePointer<git_index_entry>?
             var theirsEntry: UnsafePointer<git_index_entry>?
-            while git_index_conflict_next(&base, &oursEntry, &theirsEntry, iterator) == 0 {
+            var entries: [(UnsafePointer<git_index_entry>?, UnsafePointer<git_index_entry>?, UnsafePointer<git_index_entry>?)] = []
+            while git_index_conflict_next(&base, &oursEntry, &theirsEntry, iterator) == 0 { entries.append((base, oursEntry, theirsEntry)) }
+            // libgit2 files a rename conflict under both names: the old path without the renaming side, the new
+            // path with that side alone. Such halves are counted once, as a rename, not as deletions.
+            let renameHalves = entries.filter { $0.0 == nil && ($0.1 == nil) != ($0.2 == nil) }.count
+            if renameHalves > 0 { skipped[.renamed, default: 0] += renameHalves }
+            for (base, oursEntry, theirsEntry) in entries {
+                if base == nil && (oursEntry == nil) != (theirsEntry == nil) { continue }
+                if renameHalves > 0 && base != nil && (oursEntry == nil || theirsEntry == nil) { continue }
                 if let file = conflictedFile(base: base, ours: oursEntry, theirs: theirsEntry, mergeTree: tree) { files.append(file) }
             }
         }
-        let parentIDs = (git_commit_parent_id(commit, 0).pointee, git_commit_parent_id(commit, 1).pointee)
         return ReplayedMerge(commit: Repository.hex(id), subject: git_commit_summary(commit).map { String(cString: $0) } ?? "",
                              time: Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit))),
-                             mergeBaseCount: repository.mergeBases(parentIDs.0, parentIDs.1).count,
                              files: files, hadConflicts: hadConflicts)
     }
 

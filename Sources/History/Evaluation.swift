@@ -73,6 +73,7 @@ public struct Evaluation {
         var report = EvaluationReport(repo: name)
         report.unique = unique
         var seen = Set<String>()
+        var candidates: [(probability: Double, correct: Bool)] = []
         let totals = try scanner.scan(repository: repository, progress: progress) { region, _ in
             if unique {
                 guard seen.insert(region.key).inserted else {
@@ -93,6 +94,9 @@ public struct Evaluation {
                 report.byLanguage[region.languageGroup, default: [:]][tool.rawValue, default: ToolScore()]
                     .record(suggestion: suggestion, developer: developer)
             }
+            if let candidate = region.candidate {
+                candidates.append((candidate.probability, equalIgnoringWhitespace(candidate.text, developer)))
+            }
             report.byLabel[OracleLabel.label(for: region, developer: developer, tokenMerge: tokenMerge), default: 0] += 1
         }
         report.mergesReplayed = totals.mergesReplayed
@@ -100,11 +104,25 @@ public struct Evaluation {
         report.files = totals.files
         report.skipped = totals.skipped
         for tool in Tool.allCases where report.tools[tool.rawValue] == nil { report.tools[tool.rawValue] = ToolScore() }
-        let resolver = report.tools[Tool.mergebert.rawValue]!
-        // Without a model the resolver has one operating point: the safe clean token merge.
-        report.curve = [CurvePoint(threshold: 0, precision: resolver.precision, coverage: resolver.coverage, accuracy: resolver.accuracy)]
+        report.curve = Self.curve(candidates, regions: report.regionsLocated)
         report.seconds = Date().timeIntervalSince(started)
         return report
+    }
+}
+
+extension Evaluation {
+    static let thresholds = [0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99]
+
+    /// Precision, coverage and accuracy if only candidates at or above each threshold were taken.
+    /// Without a model every candidate is a clean token merge at probability 1: one point repeated.
+    static func curve(_ candidates: [(probability: Double, correct: Bool)], regions: Int) -> [CurvePoint] {
+        thresholds.map { threshold in
+            let taken = candidates.filter { $0.probability >= threshold }
+            let correct = taken.filter(\.correct).count
+            return CurvePoint(threshold: threshold, precision: taken.isEmpty ? 0 : Double(correct) / Double(taken.count),
+                              coverage: regions == 0 ? 0 : Double(taken.count) / Double(regions),
+                              accuracy: regions == 0 ? 0 : Double(correct) / Double(regions))
+        }
     }
 }
 

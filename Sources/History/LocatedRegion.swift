@@ -16,6 +16,8 @@ public struct LocatedRegion: Sendable {
     public let developer: [UInt8]?
     /// What the resolver (exactly as the driver runs it) put in this region; nil when it left it.
     public let suggestion: [UInt8]?
+    /// The resolver's best candidate and its probability, before the threshold.
+    public let candidate: RegionCandidate?
     /// Stable identity of the (A, O, B) content, for deduplication.
     public let key: String
 
@@ -67,6 +69,7 @@ public struct RegionScanner {
                                            base: region.base, ours: region.ours, theirs: region.theirs,
                                            developer: locator.resolution(ofRegion: index, in: resolvedLines),
                                            suggestion: resolution.regionResolutions[index],
+                                           candidate: resolution.regionCandidates[index],
                                            key: contentKey(region.ours, region.base, region.theirs)), merge)
                 }
             }

@@ -82,7 +82,7 @@ public struct ConflictedFileResolver: Sendable {
 
     /// Resolves each diff3 conflict from its own three sections, leaving all other bytes untouched.
     private func resolveEachConflict(_ file: ConflictedFile, language: SourceLanguage) -> Resolution {
-        let regionResolver = RegionResolver(tokenizer: Tokenizer(language: language))
+        let regionResolver = RegionResolver(tokenizer: Tokenizer(language: language), model: options.model, threshold: options.threshold)
         var output: [UInt8] = []
         var report = MergeReport(path: options.path, language: language.name, skipped: nil, regions: [], isClean: false)
         var line = 1
@@ -98,7 +98,9 @@ public struct ConflictedFileResolver: Sendable {
                 report.regions.append(RegionReport(
                     index: report.regions.count + 1, oursLine: line, oursLines: splitLines(conflict.ours).count,
                     baseLines: splitLines(conflict.base ?? []).count, theirsLines: splitLines(conflict.theirs).count,
-                    fate: outcome.text == nil ? .left : .tokenMerged, tokenConflicts: outcome.tokenConflicts, reason: outcome.reason))
+                    fate: outcome.text == nil ? .left : (outcome.method == "token_merge" ? .tokenMerged : .modelResolved),
+                    tokenConflicts: outcome.tokenConflicts, reason: outcome.reason, method: outcome.method,
+                    probability: outcome.probability, tokenPatterns: outcome.tokenPatterns))
                 output += outcome.text ?? conflict.original
                 line += (outcome.text ?? conflict.original).filter { $0 == UInt8(ascii: "\n") }.count
             }

@@ -6,6 +6,8 @@ public struct RegionReport: Sendable, Codable, Hashable {
     public enum Fate: String, Sendable, Codable, Hashable {
         /// Resolved by the clean token-level merge.
         case tokenMerged = "token_merged"
+        /// Resolved by the model's choice of pattern(s).
+        case modelResolved = "model_resolved"
         /// Left with git's conflict markers.
         case left
     }
@@ -22,11 +24,18 @@ public struct RegionReport: Sendable, Codable, Hashable {
     public var tokenConflicts: Int
     /// Why it was left, or how it was resolved, in a few words.
     public var reason: String
+    /// The candidate chosen: `token_merge`, a pattern applied to the whole region, or `token_patterns`.
+    public var method: String?
+    /// Its probability under the model.
+    public var probability: Double?
+    /// With `token_patterns`, the pattern of each token conflict.
+    public var tokenPatterns: [String]?
 
     enum CodingKeys: String, CodingKey {
         case index, fate, reason
         case oursLine = "ours_line", oursLines = "ours_lines", baseLines = "base_lines", theirsLines = "theirs_lines"
-        case tokenConflicts = "token_conflicts"
+        case tokenConflicts = "token_conflicts", method, probability
+        case tokenPatterns = "token_patterns"
     }
 }
 
@@ -55,7 +64,7 @@ public struct MergeReport: Sendable, Codable, Hashable {
         if regions.isEmpty { return ["\(name): no conflicts in the line merge"] }
         return regions.map { region in
             "\(name):\(region.oursLine): region \(region.index) (\(region.oursLines) ours / \(region.baseLines) base / "
-                + "\(region.theirsLines) theirs lines): \(region.fate == .left ? "left" : "token-merged") — \(region.reason)"
+                + "\(region.theirsLines) theirs lines): \(region.fate == .left ? "left" : region.fate == .tokenMerged ? "token-merged" : "resolved") — \(region.reason)"
         }
     }
 }

@@ -13,6 +13,10 @@ public struct ResolverOptions: Sendable {
     public var tokenMergeEnabled: Bool
     /// Inputs larger than this skip resolution.
     public var sizeLimit: Int
+    /// The classifier for token conflicts and regions; nil resolves only clean token merges.
+    public var model: ResolutionModel?
+    /// Overrides the model's calibrated confidence threshold.
+    public var threshold: Double?
 
     public static let defaultSizeLimit = 4 << 20
 
@@ -33,7 +37,15 @@ public struct Resolution: Sendable {
     public var report: MergeReport
     /// The text that replaced each resolved region, by 0-based region position.
     public var regionResolutions: [Int: [UInt8]] = [:]
+    /// Each region's best candidate before the threshold, for precision/coverage curves.
+    public var regionCandidates: [Int: RegionCandidate] = [:]
     public var isClean: Bool { report.isClean }
+}
+
+/// A region's best resolution and its probability, whether or not it cleared the threshold.
+public struct RegionCandidate: Sendable {
+    public var text: [UInt8]
+    public var probability: Double
 }
 
 /// The pipeline of DESIGN.md: screen the inputs, merge lines as git does, merge each region's tokens,
@@ -74,6 +86,7 @@ public struct Resolver: Sendable {
         let tokenizer = Tokenizer(language: language)
         var resolutions: [Int: [UInt8]] = [:]
         var regionResolutions: [Int: [UInt8]] = [:]
+        var regionCandidates: [Int: RegionCandidate] = [:]
         for (position, region) in lineMerge.regions.enumerated() {
             var regionReport = RegionReport(index: position + 1, oursLine: region.oursLine,
                                             oursLines: lineMerge.merge.changes[region.changeIndex].oursCount,
@@ -81,14 +94,20 @@ public struct Resolver: Sendable {
                                             theirsLines: lineMerge.merge.changes[region.changeIndex].theirsCount,
                                             fate: .left, tokenConflicts: 0, reason: "token merge off")
             if options.tokenMergeEnabled {
-                let regionResolver = RegionResolver(tokenizer: tokenizer)
+                let regionResolver = RegionResolver(tokenizer: tokenizer, model: options.model, threshold: options.threshold)
                 let outcome = regionResolver.resolve(base: region.base, ours: region.ours, theirs: region.theirs)
                 regionReport.tokenConflicts = outcome.tokenConflicts
                 regionReport.reason = outcome.reason
+                regionReport.method = outcome.method
+                regionReport.probability = outcome.probability
+                regionReport.tokenPatterns = outcome.tokenPatterns
+                if let candidate = outcome.candidate, let probability = outcome.probability {
+                    regionCandidates[position] = RegionCandidate(text: candidate, probability: probability)
+                }
                 if let text = outcome.text {
                     resolutions[region.changeIndex] = text
                     regionResolutions[position] = text
-                    regionReport.fate = .tokenMerged
+                    regionReport.fate = outcome.method == "token_merge" ? .tokenMerged : .modelResolved
                 }
             }
             report.regions.append(regionReport)
@@ -96,39 +115,8 @@ public struct Resolver: Sendable {
         report.isClean = report.leftCount == 0
         let text = resolutions.isEmpty ? gitMerge.text
             : lineMerge.render(style: options.style, markers: options.markers, resolutions: resolutions)
-        return Resolution(text: text, report: report, regionResolutions: regionResolutions)
+        return Resolution(text: text, report: report, regionResolutions: regionResolutions, regionCandidates: regionCandidates)
     }
 
 }
 
-/// Resolves one region from its three texts, or says why not.
-public struct RegionResolver: Sendable {
-    public let tokenizer: Tokenizer
-
-    public init(tokenizer: Tokenizer) {
-        self.tokenizer = tokenizer
-    }
-
-    /// The outcome for one region: its resolved text (nil when left), token conflicts, and why.
-    public struct Outcome: Sendable {
-        public var text: [UInt8]?
-        public var tokenConflicts: Int
-        public var reason: String
-    }
-
-    public func resolve(base: [UInt8], ours: [UInt8], theirs: [UInt8]) -> Outcome {
-        let baseTokens = tokenizer.tokenize(base)
-        let oursTokens = tokenizer.tokenize(ours)
-        let theirsTokens = tokenizer.tokenize(theirs)
-        let merge = TokenMerge(base: baseTokens, ours: oursTokens, theirs: theirsTokens)
-        let conflicts = merge.conflicts.count
-        guard let merged = merge.cleanResult else {
-            return Outcome(text: nil, tokenConflicts: conflicts,
-                           reason: "\(conflicts) token conflict\(conflicts == 1 ? "" : "s") left; no model to classify them")
-        }
-        if let problem = SafetyCheck.problem(resolution: merged, base: baseTokens, ours: oursTokens, theirs: theirsTokens) {
-            return Outcome(text: nil, tokenConflicts: 0, reason: "token merge refused: \(problem)")
-        }
-        return Outcome(text: merged.joinedBytes, tokenConflicts: 0, reason: "the two sides change different tokens")
-    }
-}

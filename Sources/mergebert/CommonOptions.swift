@@ -16,10 +16,38 @@ struct ResolutionOptions: ParsableArguments {
     @Flag(help: "Stop after git's line merge: leave every region with its markers.")
     var noTokenMerge = false
 
+    @Option(help: "The model directory (default: MERGEBERT_MODEL, else models/ of the build or install).")
+    var model: String?
+
+    @Option(help: "Resolve only above this probability (default: the model's calibrated threshold).")
+    var threshold: Double?
+
     /// `MERGEBERT=0` in the environment turns resolution off: git's own line merge, unchanged.
     var resolutionEnabled: Bool {
         ProcessInfo.processInfo.environment["MERGEBERT"] != "0"
     }
+
+    /// Resolver options with the model loaded; a model that is asked for but cannot be loaded turns
+    /// resolution off (git's line merge) and says why on stderr.
+    func resolverOptions(path: String?, style: ConflictStyle = .merge, markers: ConflictMarkers = ConflictMarkers()) -> ResolverOptions {
+        var options = ResolverOptions(style: style, markers: markers, path: path, resolutionEnabled: resolutionEnabled,
+                                      tokenMergeEnabled: !noTokenMerge)
+        options.threshold = threshold
+        guard resolutionEnabled, !noTokenMerge else { return options }
+        switch loadResolutionModel(explicit: model) {
+        case .success(let loaded): options.model = loaded
+        case .failure(let error):
+            printError("mergebert: \(error); git's line merge kept")
+            options.resolutionEnabled = false
+        }
+        return options
+    }
+}
+
+/// The model named by `explicit` or `MERGEBERT_MODEL`, else the one found next to the executable, else none.
+func loadResolutionModel(explicit: String?) -> Result<ResolutionModel?, Error> {
+    guard let directory = explicit.map({ URL(fileURLWithPath: $0) }) ?? ResolutionModel.discover() else { return .success(nil) }
+    return Result { try ResolutionModel(directory: directory) }
 }
 
 func readFile(_ path: String) throws -> [UInt8] {

@@ -45,7 +45,13 @@ struct Driver: ParsableCommand {
             throw ExitCode(fallback.isClean ? 0 : 1)
         }
 
-        let options = ResolverOptions(style: context.style, markers: context.markers, path: path)
+        var options = ResolverOptions(style: context.style, markers: context.markers, path: path)
+        switch loadResolutionModel(explicit: nil) {
+        case .success(let model): options.model = model
+        case .failure(let error):
+            printError("mergebert: \(name): \(error); git's line merge kept")
+            throw ExitCode(fallback.isClean ? 0 : 1)
+        }
         let timeout = Double(environment["MERGEBERT_TIMEOUT"] ?? "") ?? Self.defaultTimeout
         let fault = environment["MERGEBERT_FAULT"]
         switch Self.resolve(base: baseBytes, ours: oursBytes, theirs: theirsBytes, options: options, timeout: timeout, fault: fault) {

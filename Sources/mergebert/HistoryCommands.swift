@@ -65,9 +65,18 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Also write the report as JSON to this file.") var json: String?
 
+    @Option(help: "The model directory (default: MERGEBERT_MODEL, else models/ of the build or install).") var model: String?
+
+    @Option(help: "Resolve only above this probability (default: the model's calibrated threshold).") var threshold: Double?
+
+    @Flag(help: "Score the resolver without a model: clean token merges only.") var noModel = false
+
     func run() throws {
         let repository = try history.openRepository()
-        let evaluation = Evaluation(scanner: RegionScanner(selection: try history.selection()), unique: unique)
+        var options = ResolverOptions()
+        options.threshold = threshold
+        if !noModel { options.model = try loadResolutionModel(explicit: model).get() }
+        let evaluation = Evaluation(scanner: RegionScanner(selection: try history.selection(), resolverOptions: options), unique: unique)
         let report = try evaluation.run(repository: repository, name: history.displayName, progress: ProgressLine(label: "eval").callback())
         print(report.table)
         if let json { try writeFileAtomically(Array(jsonText(report).utf8) + [0x0A], to: json) }

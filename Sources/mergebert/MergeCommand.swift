@@ -41,9 +41,7 @@ struct Merge: ParsableCommand {
                                       baseLabel: labels.count > 1 ? labels[1] : base,
                                       theirsLabel: labels.count > 2 ? labels[2] : theirs,
                                       size: markerSize)
-        let options = ResolverOptions(style: style, markers: markers, path: path ?? ours,
-                                      resolutionEnabled: resolution.resolutionEnabled,
-                                      tokenMergeEnabled: !resolution.noTokenMerge)
+        let options = resolution.resolverOptions(path: path ?? ours, style: style, markers: markers)
         let result = try Resolver(options: options).resolve(base: try readFile(base), ours: try readFile(ours), theirs: try readFile(theirs))
         if let output { try writeFileAtomically(result.text, to: output) } else { writeStandardOutput(result.text) }
         emitReport(result.report, options: resolution)

@@ -23,12 +23,13 @@ struct Resolve: ParsableCommand {
     @OptionGroup var resolution: ResolutionOptions
 
     func run() throws {
+        let options = resolution.resolverOptions(path: nil)
         var failed = false
         var conflictsRemain = false
         var reports: [MergeReport] = []
         for file in files {
             do {
-                let result = try resolve(file)
+                let result = try resolve(file, options: options)
                 reports.append(result.report)
                 conflictsRemain = conflictsRemain || !result.isClean
             } catch {
@@ -41,10 +42,10 @@ struct Resolve: ParsableCommand {
         if conflictsRemain { throw ExitCode(1) }
     }
 
-    private func resolve(_ file: String) throws -> Resolution {
+    private func resolve(_ file: String, options: ResolverOptions) throws -> Resolution {
         let original = try readFile(file)
-        let options = ResolverOptions(path: file, resolutionEnabled: resolution.resolutionEnabled,
-                                      tokenMergeEnabled: !resolution.noTokenMerge)
+        var options = options
+        options.path = file
         let result = try ConflictedFileResolver(options: options).resolve(original) {
             try Self.indexStages(of: file)
         }

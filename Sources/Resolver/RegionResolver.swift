@@ -1,0 +1,131 @@
+import Encoder
+import MergeCore
+
+/// Decides one region (DESIGN.md, step 5): among the clean token merge, the nine patterns applied to the
+/// whole region, and the per-token-conflict patterns, take the model's choice when its probability clears
+/// the threshold and it passes the safety checks; otherwise leave the region to git's markers.
+/// Without a model, only a clean, safe token merge resolves a region.
+public struct RegionResolver: Sendable {
+    public let tokenizer: Tokenizer
+    public let model: ResolutionModel?
+    public let threshold: Double
+
+    public init(tokenizer: Tokenizer, model: ResolutionModel? = nil, threshold: Double? = nil) {
+        self.tokenizer = tokenizer
+        self.model = model
+        self.threshold = threshold ?? model?.defaultThreshold ?? 1
+    }
+
+    /// The outcome for one region.
+    public struct Outcome: Sendable {
+        /// The resolution, when it cleared the threshold and the safety checks.
+        public var text: [UInt8]?
+        public var tokenConflicts: Int
+        public var reason: String
+        /// How it was resolved: `token_merge`, a pattern name, or `token_patterns`.
+        public var method: String?
+        /// The chosen candidate's probability (1 for a clean token merge without a model).
+        public var probability: Double?
+        /// The best candidate before the threshold, for precision/coverage curves.
+        public var candidate: [UInt8]?
+        /// Patterns chosen for each token conflict, when the token level was used.
+        public var tokenPatterns: [String]?
+
+        public init(text: [UInt8]?, tokenConflicts: Int, reason: String, method: String? = nil, probability: Double? = nil,
+                    candidate: [UInt8]? = nil, tokenPatterns: [String]? = nil) {
+            self.text = text
+            self.tokenConflicts = tokenConflicts
+            self.reason = reason
+            self.method = method
+            self.probability = probability
+            self.candidate = candidate
+            self.tokenPatterns = tokenPatterns
+        }
+    }
+
+    public func resolve(base: [UInt8], ours: [UInt8], theirs: [UInt8]) -> Outcome {
+        let baseTokens = tokenizer.tokenize(base)
+        let oursTokens = tokenizer.tokenize(ours)
+        let theirsTokens = tokenizer.tokenize(theirs)
+        let merge = TokenMerge(base: baseTokens, ours: oursTokens, theirs: theirsTokens)
+        let conflicts = merge.conflicts.count
+
+        guard let choice = choose(merge) else {
+            return Outcome(text: nil, tokenConflicts: conflicts,
+                           reason: "\(conflicts) token conflict\(conflicts == 1 ? "" : "s") left; no model to classify them")
+        }
+        let text = choice.tokens.joinedBytes
+        var outcome = Outcome(text: nil, tokenConflicts: conflicts, reason: "", method: choice.method,
+                              probability: choice.probability, candidate: text, tokenPatterns: choice.tokenPatterns)
+        let described = choice.method == "token_merge" ? "token merge" : "pattern \(choice.method)"
+        if choice.probability < threshold {
+            outcome.reason = "\(described) at p=\(format(choice.probability)) is below the threshold \(format(threshold))"
+        } else if let problem = SafetyCheck.problem(resolution: choice.tokens, base: baseTokens, ours: oursTokens, theirs: theirsTokens) {
+            outcome.reason = "\(described) refused: \(problem)"
+        } else {
+            outcome.text = text
+            outcome.reason = choice.method == "token_merge" && model == nil
+                ? "the two sides change different tokens"
+                : "\(described) at p=\(format(choice.probability))"
+                    + (choice.tokenPatterns.map { " (" + $0.joined(separator: ", ") + ")" } ?? "")
+        }
+        return outcome
+    }
+
+    private struct Choice {
+        var tokens: [Token]
+        var method: String
+        var probability: Double
+        var tokenPatterns: [String]?
+    }
+
+    /// The best candidate and its probability, or nil when there is none to offer.
+    private func choose(_ merge: TokenMerge) -> Choice? {
+        guard let model else {
+            return merge.cleanResult.map { Choice(tokens: $0, method: "token_merge", probability: 1) }
+        }
+        var batch: [EncoderInput] = []
+        if model.decidesRegions {
+            batch.append(model.featurizer.features(base: merge.base, ours: merge.ours, theirs: merge.theirs))
+        }
+        let firstConflict = batch.count
+        for index in merge.conflicts.indices { batch.append(model.featurizer.features(of: merge, conflict: index)) }
+        guard !batch.isEmpty, let probabilities = try? model.encoder.probabilities(batch) else {
+            return merge.cleanResult.map { Choice(tokens: $0, method: "token_merge", probability: 1) }
+        }
+        let patterns = ResolutionPattern.allCases
+
+        var tokenLevel: Choice?
+        if let clean = merge.cleanResult {
+            tokenLevel = Choice(tokens: clean, method: "token_merge", probability: 1)
+        } else {
+            var resolutions: [[Token]] = []
+            var names: [String] = []
+            var probability = 1.0
+            for (offset, conflict) in merge.conflicts.enumerated() {
+                // Only the nine patterns apply to a token conflict: renormalise without TOKEN.
+                let scores = Array(probabilities[firstConflict + offset].prefix(patterns.count))
+                let total = scores.reduce(0, +)
+                let best = scores.indices.max { scores[$0] < scores[$1] }!
+                probability *= Double(scores[best] / max(total, .leastNormalMagnitude))
+                resolutions.append(patterns[best].apply(to: conflict))
+                names.append(patterns[best].rawValue)
+            }
+            tokenLevel = Choice(tokens: merge.resolved(with: resolutions), method: "token_patterns", probability: probability,
+                                tokenPatterns: names)
+        }
+        guard model.decidesRegions else { return tokenLevel }
+
+        let region = probabilities[0]
+        let best = region.indices.max { region[$0] < region[$1] }!
+        if best < patterns.count {
+            return Choice(tokens: patterns[best].apply(base: merge.base, ours: merge.ours, theirs: merge.theirs),
+                          method: patterns[best].rawValue, probability: Double(region[best]))
+        }
+        guard var choice = tokenLevel else { return nil }
+        choice.probability *= Double(region[best])
+        return choice
+    }
+
+    private func format(_ value: Double) -> String { String(format: "%.2f", value) }
+}

@@ -1,0 +1,81 @@
+import Encoder
+import Foundation
+
+/// A shipped model directory ready for the resolver: the encoder, the featurizer its inputs need, and the
+/// confidence threshold calibrated on validation repositories.
+///
+/// Its labels are the nine patterns in order, optionally followed by `TOKEN` ("keep the token-level
+/// result"): a model with `TOKEN` also decides whole regions.
+public final class ResolutionModel: Sendable {
+    public let encoder: MergeEncoderModel
+    public let featurizer: Featurizer
+    public let directory: URL
+    /// Resolve only when the chosen candidate's probability reaches this.
+    public let defaultThreshold: Double
+    /// Whether the model has the region-level `TOKEN` output.
+    public let decidesRegions: Bool
+
+    public static let tokenLabel = "TOKEN"
+    public static let fallbackThreshold = 0.9
+
+    /// Why a model directory cannot be used.
+    public enum LoadError: Error, CustomStringConvertible {
+        case missing(URL)
+        case unusable(URL, String)
+
+        public var description: String {
+            switch self {
+            case .missing(let url):
+                "no model at \(url.path) (config.json and model.safetensors); point --model or MERGEBERT_MODEL at the models/ folder"
+            case .unusable(let url, let reason):
+                "the model at \(url.path) cannot be used: \(reason); reinstall it, or set MERGEBERT=0 to merge without it"
+            }
+        }
+    }
+
+    public init(directory: URL) throws {
+        self.directory = directory
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: directory.appendingPathComponent("config.json").path),
+              manager.fileExists(atPath: directory.appendingPathComponent("model.safetensors").path) else {
+            throw LoadError.missing(directory)
+        }
+        do {
+            encoder = try MergeEncoderModel(directory: directory)
+        } catch {
+            throw LoadError.unusable(directory, "\(error)")
+        }
+        let labels = encoder.configuration.labels
+        let patterns = EncoderConfiguration.defaultLabels
+        guard Array(labels.prefix(patterns.count)) == patterns,
+              labels.count == patterns.count || labels == patterns + [Self.tokenLabel] else {
+            throw LoadError.unusable(directory, "its labels \(labels) are not the nine patterns (plus TOKEN)")
+        }
+        decidesRegions = labels.count == patterns.count + 1
+        featurizer = Featurizer(vocabularySize: encoder.configuration.vocabularySize, maximumLength: encoder.configuration.maximumLength)
+        var threshold = Self.fallbackThreshold
+        if let data = manager.contents(atPath: directory.appendingPathComponent("decision.json").path),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let value = object["threshold"] as? Double {
+            threshold = value
+        }
+        defaultThreshold = threshold
+    }
+
+    /// The first model directory found: `MERGEBERT_MODEL`, then `models/` next to or above the executable
+    /// (the build tree: `.build/release/mergebert` → `models/`), then `share/mergebert/models` of an install prefix.
+    public static func discover(executable: String = CommandLine.arguments[0],
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        if let configured = environment["MERGEBERT_MODEL"], !configured.isEmpty { return URL(fileURLWithPath: configured) }
+        let executableURL = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
+        var folder = executableURL.deletingLastPathComponent()
+        for _ in 0..<5 {
+            for candidate in [folder.appendingPathComponent("models"), folder.appendingPathComponent("share/mergebert/models")]
+            where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("config.json").path) {
+                return candidate
+            }
+            folder = folder.deletingLastPathComponent()
+        }
+        return nil
+    }
+}

@@ -33,7 +33,7 @@ let package = Package(
         ]),
 
         // Seeded random inputs and git helpers shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["MergeCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MergeCore", "Encoder"], path: "Tests/TestSupport"),
         .testTarget(name: "MergeCoreTests", dependencies: ["MergeCore", "GitBridge", "TestSupport"]),
         .testTarget(name: "GitBridgeTests", dependencies: ["GitBridge", "MergeCore"]),
         .testTarget(name: "EncoderTests", dependencies: ["Encoder"]),

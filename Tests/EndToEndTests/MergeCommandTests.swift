@@ -114,4 +114,23 @@ import TestSupport
             #expect(result.standardError.contains("git checkout --conflict=diff3"))
         }
     }
+
+    @Test func aModelResolvesThroughTheCommandLineAndABrokenOneFallsBack() throws {
+        try withFiles(["b": base, "o": ours, "t": clashing]) { directory in
+            let model = directory.appendingPathComponent("model")
+            try BiasedModel.write(to: model, bias: ["B": 5])
+            let resolved = try CommandRunner.run(CommandRunner.mergebert, ["merge", "b", "o", "t", "--model", model.path, "--explain"], in: directory)
+            #expect(resolved.status == 0)
+            #expect(resolved.output == clashing)
+            #expect(resolved.standardError.contains("pattern B at p=0.94"))
+
+            let weights = model.appendingPathComponent("model.safetensors")
+            try Data(try Data(contentsOf: weights).prefix(100)).write(to: weights)
+            let broken = try CommandRunner.run(CommandRunner.mergebert, ["merge", "b", "o", "t", "--model", model.path], in: directory)
+            let git = try CommandRunner.git(["merge-file", "-p", "o", "b", "t"], in: directory)
+            #expect(broken.status == 1)
+            #expect(broken.output == git.output)
+            #expect(broken.standardError.contains("cannot be used"))
+        }
+    }
 }

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import MergeCore
+import Resolver
+import TestSupport
+
+/// The resolver's decision with a model: whole-region patterns, the token level, the threshold, safety.
+@Suite struct ModelDecisionTests {
+    let markers = ConflictMarkers(oursLabel: "ours", baseLabel: "base", theirsLabel: "theirs")
+    // One region whose token merge leaves one conflict (same token changed on both sides).
+    let base = Array("x\ncall(alpha, beta);\ny\n".utf8)
+    let ours = Array("x\ncall(gamma, beta);\ny\n".utf8)
+    let theirs = Array("x\ncall(delta, beta);\ny\n".utf8)
+
+    func model(_ bias: [String: Float], withTokenLabel: Bool = true) throws -> (ResolutionModel, URL) {
+        let directory = try CommandRunner.temporaryDirectory("model")
+        try BiasedModel.write(to: directory, bias: bias, withTokenLabel: withTokenLabel)
+        return (try ResolutionModel(directory: directory), directory)
+    }
+
+    func resolve(with model: ResolutionModel, threshold: Double? = nil) throws -> Resolution {
+        var options = ResolverOptions(markers: markers, path: "A.java")
+        options.model = model
+        options.threshold = threshold
+        return try Resolver(options: options).resolve(base: base, ours: ours, theirs: theirs)
+    }
+
+    @Test func aWholeRegionPatternResolvesTheRegion() throws {
+        let (model, directory) = try model(["B": 5])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(model.decidesRegions && model.defaultThreshold == 0.5)
+        let result = try resolve(with: model)
+        #expect(result.text == theirs)
+        #expect(result.isClean)
+        let region = try #require(result.report.regions.first)
+        #expect(region.fate == .modelResolved && region.method == "B")
+        // softmax of a bias of 5 against nine zeros
+        #expect(abs((region.probability ?? 0) - exp(5.0) / (exp(5.0) + 9)) < 1e-4)
+    }
+
+    @Test func theTokenLevelAppliesAPatternPerTokenConflict() throws {
+        let (model, directory) = try model(["TOKEN": 6, "AB": 3])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try resolve(with: model)
+        #expect(String(decoding: result.text, as: UTF8.self) == "x\ncall(gammadelta, beta);\ny\n")
+        let region = try #require(result.report.regions.first)
+        #expect(region.method == "token_patterns" && region.tokenPatterns == ["AB"])
+        let token = exp(6.0) / (exp(6.0) + exp(3.0) + 8), conflict = exp(3.0) / (exp(3.0) + 8)
+        #expect(abs((region.probability ?? 0) - token * conflict) < 1e-4)
+    }
+
+    @Test func belowTheThresholdTheRegionKeepsGitsMarkers() throws {
+        let (model, directory) = try model(["B": 5])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try resolve(with: model, threshold: 0.99)
+        #expect(!result.isClean)
+        #expect(String(decoding: result.text, as: UTF8.self).contains("<<<<<<< ours\ncall(gamma, beta);\n=======\n"))
+        #expect(result.report.regions.first?.reason.contains("below the threshold") == true)
+        #expect(result.regionCandidates[0]?.text == Array("call(delta, beta);\n".utf8))
+    }
+
+    @Test func aModelWithoutTokenOutputClassifiesTokenConflictsOnly() throws {
+        let (model, directory) = try model(["A": 4], withTokenLabel: false)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(!model.decidesRegions)
+        let result = try resolve(with: model)
+        #expect(result.text == ours)
+        #expect(result.report.regions.first?.tokenPatterns == ["A"])
+    }
+
+    @Test func missingAndCorruptModelsAreRejectedWithAReason() throws {
+        let directory = try CommandRunner.temporaryDirectory("bad-model")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: ResolutionModel.LoadError.self) { try ResolutionModel(directory: directory) }
+        try BiasedModel.write(to: directory, bias: ["B": 5])
+        let weights = directory.appendingPathComponent("model.safetensors")
+        let data = try Data(contentsOf: weights)
+        try data.prefix(data.count / 2).write(to: weights)
+        do {
+            _ = try ResolutionModel(directory: directory)
+            Issue.record("a truncated model loaded")
+        } catch let error as ResolutionModel.LoadError {
+            #expect(error.description.contains("cannot be used"))
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Encoder
+import Foundation
+
+/// A real model directory whose classifier ignores its input and always prefers the same labels: the
+/// tiny golden fixture's encoder with a zero classifier weight and a chosen bias. It drives the whole
+/// inference path (featurizer, encoder, decision, rendering) with predictions a test can know in advance.
+public enum BiasedModel {
+    public static let nineLabels = ["A", "B", "O", "AB", "BA", "A-O", "B-O", "AB-O", "BA-O"]
+
+    static var tinyFixture: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../fixtures/encoder/tiny").standardized
+    }
+
+    /// Writes config.json, model.safetensors and decision.json into `directory`.
+    public static func write(to directory: URL, bias: [String: Float], withTokenLabel: Bool = true, threshold: Double = 0.5) throws {
+        let labels = nineLabels + (withTokenLabel ? ["TOKEN"] : [])
+        var configuration = try EncoderConfiguration(contentsOf: tinyFixture.appendingPathComponent("config.json"))
+        configuration.labels = labels
+        let weights = try SafeTensors(contentsOf: tinyFixture.appendingPathComponent("model.safetensors"))
+        var writer = SafeTensorsWriter()
+        for name in weights.tensors.keys.sorted() where !name.hasPrefix("classifier.") {
+            writer.add(name, shape: try weights.info(name).shape, values: try weights.floats(name))
+        }
+        writer.add("classifier.weight", shape: [labels.count, configuration.width],
+                   values: [Float](repeating: 0, count: labels.count * configuration.width))
+        writer.add("classifier.bias", shape: [labels.count], values: labels.map { bias[$0] ?? 0 })
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try configuration.json().write(to: directory.appendingPathComponent("config.json"))
+        try writer.write(to: directory.appendingPathComponent("model.safetensors"))
+        try Data("{\"threshold\": \(threshold)}\n".utf8).write(to: directory.appendingPathComponent("decision.json"))
+    }
+}

@@ -84,9 +84,7 @@ public struct Evaluation {
             report.regions += 1
             guard let developer = region.developer else { return }
             report.regionsLocated += 1
-            let tokenizer = Tokenizer(language: region.language)
-            let tokenMerge = TokenMerge(base: tokenizer.tokenize(region.base), ours: tokenizer.tokenize(region.ours),
-                                        theirs: tokenizer.tokenize(region.theirs))
+            let tokenMerge = region.tokenMerge()
             let tokenMerged = tokenMerge.cleanResult?.joinedBytes
             for tool in Tool.allCases {
                 let suggestion = tool.suggestion(for: region, tokenMerge: tokenMerged)

@@ -23,6 +23,12 @@ public struct LocatedRegion: Sendable {
 
     /// Language name for reports: the language for code, one shared name for everything else.
     public var languageGroup: String { language.isCode ? language.name : "non-code" }
+
+    /// The token-level merge of the region's three sides.
+    public func tokenMerge() -> TokenMerge {
+        let tokenizer = Tokenizer(language: language)
+        return TokenMerge(base: tokenizer.tokenize(base), ours: tokenizer.tokenize(ours), theirs: tokenizer.tokenize(theirs))
+    }
 }
 
 /// Walks a repository's merges and hands out every region of every conflicted text file.

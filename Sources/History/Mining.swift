@@ -66,10 +66,8 @@ public struct Miner {
             summary.regions += 1
             guard let developer = region.developer else { return }
             summary.regionsLocated += 1
-            let tokenizer = Tokenizer(language: region.language)
-            let tokenMerge = TokenMerge(base: tokenizer.tokenize(region.base), ours: tokenizer.tokenize(region.ours),
-                                   theirs: tokenizer.tokenize(region.theirs))
-            let developerTokens = tokenizer.tokenize(developer)
+            let tokenMerge = region.tokenMerge()
+            let developerTokens = Tokenizer(language: region.language).tokenize(developer)
             let duplicate = !seen.insert(region.key).inserted
             if duplicate { summary.duplicates += 1 }
 

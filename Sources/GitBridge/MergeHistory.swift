@@ -129,6 +129,11 @@ public final class MergeHistory {
         }
         defer { git_commit_free(ours); git_commit_free(theirs) }
         mergesReplayed += 1
+        let summary = git_commit_summary(commit).map { String(cString: $0) } ?? ""
+        let time = Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit)))
+        if !bothSidesChangeAPath(ours: ours, theirs: theirs) {
+            return ReplayedMerge(commit: Repository.hex(id), subject: summary, time: time, files: [], hadConflicts: false)
+        }
 
         var options = git_merge_options()
         git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
@@ -161,9 +166,41 @@ public final class MergeHistory {
                 if let file = conflictedFile(base: base, ours: oursEntry, theirs: theirsEntry, mergeTree: tree) { files.append(file) }
             }
         }
-        return ReplayedMerge(commit: Repository.hex(id), subject: git_commit_summary(commit).map { String(cString: $0) } ?? "",
-                             time: Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit))),
-                             files: files, hadConflicts: hadConflicts)
+        return ReplayedMerge(commit: Repository.hex(id), subject: summary, time: time, files: files, hadConflicts: hadConflicts)
+    }
+
+    /// Whether ours and theirs both changed some path since their merge base. Only such merges can
+    /// conflict in a file's content; tree diffs skip unchanged subtrees, so this costs far less than a
+    /// full in-memory merge, which walks every file of both trees (see the closing note's timings).
+    private func bothSidesChangeAPath(ours: OpaquePointer?, theirs: OpaquePointer?) -> Bool {
+        var base = git_oid()
+        guard git_merge_base(&base, repository.pointer, git_commit_id(ours), git_commit_id(theirs)) == 0 else { return true }
+        var baseCommit: OpaquePointer?
+        guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0 else { return true }
+        defer { git_commit_free(baseCommit) }
+        guard let oursPaths = changedPaths(from: baseCommit, to: ours), let theirsPaths = changedPaths(from: baseCommit, to: theirs) else {
+            return true
+        }
+        return !oursPaths.isDisjoint(with: theirsPaths)
+    }
+
+    /// Paths (old and new) that differ between two commits' trees; nil when the diff fails.
+    private func changedPaths(from old: OpaquePointer?, to new: OpaquePointer?) -> Set<String>? {
+        var oldTree: OpaquePointer?, newTree: OpaquePointer?
+        guard git_commit_tree(&oldTree, old) == 0 else { return nil }
+        defer { git_tree_free(oldTree) }
+        guard git_commit_tree(&newTree, new) == 0 else { return nil }
+        defer { git_tree_free(newTree) }
+        var diff: OpaquePointer?
+        guard git_diff_tree_to_tree(&diff, repository.pointer, oldTree, newTree, nil) == 0 else { return nil }
+        defer { git_diff_free(diff) }
+        var paths = Set<String>()
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index) else { continue }
+            if let path = delta.pointee.old_file.path { paths.insert(String(cString: path)) }
+            if let path = delta.pointee.new_file.path { paths.insert(String(cString: path)) }
+        }
+        return paths
     }
 
     private func conflictedFile(base: UnsafePointer<git_index_entry>?, ours: UnsafePointer<git_index_entry>?,

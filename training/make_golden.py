@@ -95,7 +95,8 @@ def model_golden(directory: str) -> None:
     model = MergeEncoder(config)
     state = {key: value.to(torch.float32) for key, value in load_file(os.path.join(directory, "model.safetensors")).items()}
     model.load_state_dict(state)
-    lengths = [(n, n + 3, max(n - 5, 1), n) for n in (8, 40, min(config.max_length, 200))]
+    cap = lambda n: min(n, config.max_length)  # noqa: E731
+    lengths = [(n, cap(n + 3), max(n - 5, 1), n) for n in (8, 40, cap(200))]
     examples = make_examples(config, random.Random(7), lengths)
     write_golden(model, examples, os.path.join(directory, "golden.json"), tolerance=1e-3)
     print(f"wrote {directory}/golden.json")

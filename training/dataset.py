@@ -1,0 +1,242 @@
+"""Loads the JSONL records that `mergebert mine` writes and turns them into padded training batches.
+
+    python training/dataset.py [--data /work/data/mined]      # counts and label distributions
+
+Every line of a mined file is one record (see training/README.md for the schema): a `region` (the
+whole conflicting hunk as one conflict, plus what the token-level merge made of it) or a
+`token_conflict` (one conflict left by the token-level merge of a region). Records are deduplicated by
+`key` across all files (files in sorted order, the first occurrence wins), and split by repository:
+the validation repositories are never trained on.
+
+Targets have ten outputs: the nine patterns, then TOKEN ("use the token-level result"). TOKEN is a
+target of a region when the clean token merge is the developer's resolution, or when the token merge
+leaves conflicts and every one of them has at least one correct pattern. Token-conflict records only
+use the first nine outputs (`allowed` masks TOKEN out of their softmax).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+PATTERNS = ["A", "B", "O", "AB", "BA", "A-O", "B-O", "AB-O", "BA-O"]
+LABELS = PATTERNS + ["TOKEN"]
+TOKEN = len(PATTERNS)
+# Swapping ours and theirs: sequences (a|o, o|a) <-> (b|o, o|b), and labels A<->B, AB<->BA, ...
+SWAP_SEQUENCES = [2, 3, 0, 1]
+SWAP_LABELS = [1, 0, 2, 4, 3, 6, 5, 8, 7, 9]
+VALIDATION_REPOS = (
+    "apollographql/apollo-client",
+    "pypa/pip",
+    "NuGet/NuGet.Client",
+    "prometheus/prometheus",
+    "spring-projects/spring-framework",
+)
+NON_CODE = {"json", "xml", "yaml", "text"}
+DEFAULT_DATA = "/work/data/mined"
+MAX_LENGTH = 128
+
+
+def is_code(language: str) -> bool:
+    return language not in NON_CODE
+
+
+def token_target(record: dict) -> bool:
+    """Whether "use the token-level result" is a correct answer for a region record."""
+    if "token_merge" in record["labels"]:
+        return True
+    if record.get("token_merge_clean"):
+        return False  # a clean token merge that is not the resolution
+    conflict_labels = record.get("conflict_labels")
+    return bool(conflict_labels) and all(len(labels) > 0 for labels in conflict_labels)
+
+
+@dataclass
+class Split:
+    """Padded arrays of one split, one row per record (regions and token conflicts together)."""
+
+    tokens: np.ndarray  # int16 [N, 4, max_length]
+    edits: np.ndarray  # int8 [N, 4, max_length]
+    lengths: np.ndarray  # int32 [N], longest of the four sequences
+    targets: np.ndarray  # bool [N, 10], correct labels
+    allowed: np.ndarray  # bool [N, 10], outputs in the softmax (TOKEN only for regions)
+    meta: list[dict] = field(default_factory=list)  # kind, repo, key, language, labels, ...
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+    def trainable(self) -> np.ndarray:
+        """Indices of records with at least one correct label (an empty set cannot be learned)."""
+        return np.nonzero(self.targets.any(axis=1))[0]
+
+    def batch(self, indices, swap: np.ndarray | None = None) -> dict[str, torch.Tensor]:
+        """Padded tensors for the given rows; `swap` (bool per row) exchanges ours and theirs."""
+        indices = np.asarray(indices)
+        length = max(1, int(self.lengths[indices].max()))
+        tokens = self.tokens[indices, :, :length].astype(np.int64)
+        edits = self.edits[indices, :, :length].astype(np.int64)
+        targets = self.targets[indices]
+        allowed = self.allowed[indices]
+        if swap is not None and swap.any():
+            tokens[swap] = tokens[swap][:, SWAP_SEQUENCES]
+            edits[swap] = edits[swap][:, SWAP_SEQUENCES]
+            targets = targets.copy()
+            targets[swap] = targets[swap][:, SWAP_LABELS]
+        return {
+            "token_ids": torch.from_numpy(tokens),
+            "edit_types": torch.from_numpy(edits),
+            "targets": torch.from_numpy(targets),
+            "allowed": torch.from_numpy(allowed),
+        }
+
+    def batches(self, indices, batch_size: int, rng: random.Random | None = None, bucket: int = 50):
+        """Index batches. With `rng`: shuffled, grouped by length within chunks of `bucket` batches so
+        that batches carry little padding; without: in length order (evaluation)."""
+        indices = list(indices)
+        if rng is None:
+            indices.sort(key=lambda i: self.lengths[i])
+            return [indices[i : i + batch_size] for i in range(0, len(indices), batch_size)]
+        rng.shuffle(indices)
+        result = []
+        chunk = batch_size * bucket
+        for start in range(0, len(indices), chunk):
+            part = sorted(indices[start : start + chunk], key=lambda i: self.lengths[i])
+            result.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+        rng.shuffle(result)
+        return result
+
+
+def mined_files(data: str, include_partial: bool = False) -> list[str]:
+    files = glob.glob(os.path.join(data, "*.jsonl"))
+    if include_partial:
+        finished = {os.path.basename(f) for f in files}
+        files += [f for f in glob.glob(os.path.join(data, "*.jsonl.tmp")) if os.path.basename(f)[:-4] not in finished]
+    return sorted(files)
+
+
+def load(
+    data: str = DEFAULT_DATA,
+    validation_repos=VALIDATION_REPOS,
+    max_length: int = MAX_LENGTH,
+    include_partial: bool = False,
+    limit_per_file: int | None = None,
+    log=print,
+) -> tuple[Split, Split, dict]:
+    """Reads every mined file, deduplicates by key across files, and splits by repository."""
+    validation_repos = set(validation_repos)
+    seen: set[str] = set()
+    rows = {"train": [], "validation": []}
+    stats = Counter()
+    for path in mined_files(data, include_partial):
+        with open(path) as handle:
+            for number, line in enumerate(handle):
+                if limit_per_file is not None and number >= limit_per_file:
+                    break
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    stats["unparsable"] += 1  # a partial last line of a file still being written
+                    continue
+                stats["records"] += 1
+                if record["key"] in seen:
+                    stats["duplicates"] += 1
+                    continue
+                seen.add(record["key"])
+                if any(len(seq) > max_length for seq in record["token_ids"]):
+                    stats["truncated"] += 1
+                rows["validation" if record["repo"] in validation_repos else "train"].append(record)
+    splits = {name: _encode(records, max_length) for name, records in rows.items()}
+    stats["files"] = [os.path.basename(f) for f in mined_files(data, include_partial)]
+    return splits["train"], splits["validation"], dict(stats)
+
+
+def _encode(records: list[dict], max_length: int) -> Split:
+    n = len(records)
+    tokens = np.zeros((n, 4, max_length), dtype=np.int16)
+    edits = np.zeros((n, 4, max_length), dtype=np.int8)
+    lengths = np.zeros(n, dtype=np.int32)
+    targets = np.zeros((n, len(LABELS)), dtype=bool)
+    allowed = np.zeros((n, len(LABELS)), dtype=bool)
+    allowed[:, :TOKEN] = True
+    meta = []
+    index_of = {label: i for i, label in enumerate(PATTERNS)}
+    for row, record in enumerate(records):
+        longest = 0
+        for s in range(4):
+            ids = record["token_ids"][s][:max_length]
+            types = record["edit_types"][s][:max_length]
+            tokens[row, s, : len(ids)] = ids
+            edits[row, s, : len(types)] = types
+            longest = max(longest, len(ids))
+        lengths[row] = longest
+        for label in record["labels"]:
+            if label in index_of:
+                targets[row, index_of[label]] = True
+        region = record["kind"] == "region"
+        if region:
+            allowed[row, TOKEN] = True
+            targets[row, TOKEN] = token_target(record)
+        meta.append(
+            {
+                key: record.get(key)
+                for key in ("kind", "repo", "key", "language", "labels", "token_merge_clean", "token_conflicts", "conflict_labels")
+            }
+        )
+    return Split(tokens, edits, lengths, targets, allowed, meta)
+
+
+def describe(split: Split, name: str, log=print) -> None:
+    """Counts per kind, per repository, code/non-code, and label distributions."""
+    kinds = Counter(m["kind"] for m in split.meta)
+    repos = Counter(m["repo"] for m in split.meta if m["kind"] == "region")
+    log(f"[{name}] records {len(split)}: {dict(kinds)}; repositories {len(repos)}")
+    for repo, count in repos.most_common():
+        log(f"    {repo}: {count} regions")
+    for kind in ("region", "token_conflict"):
+        rows = [i for i, m in enumerate(split.meta) if m["kind"] == kind]
+        for group, wanted in (("code", True), ("non-code", False)):
+            chosen = [i for i in rows if is_code(split.meta[i]["language"]) == wanted]
+            if not chosen:
+                continue
+            counts = Counter()
+            for i in chosen:
+                for j, label in enumerate(LABELS):
+                    if split.targets[i, j]:
+                        counts[label] += 1
+                if not split.targets[i].any():
+                    counts["(none)"] += 1
+                if kind == "region" and "token_merge" in split.meta[i]["labels"]:
+                    counts["token_merge"] += 1
+            total = len(chosen)
+            shown = ", ".join(f"{label} {100 * counts[label] / total:.1f}%" for label in LABELS + ["token_merge", "(none)"] if counts[label])
+            log(f"  {kind} {group} n={total}: {shown}")
+        if kind == "region" and rows:
+            conflicts = Counter(min(split.meta[i]["token_conflicts"] or 0, 2) for i in rows)
+            log(f"  region token conflicts: 0 {conflicts[0]}, 1 {conflicts[1]}, 2+ {conflicts[2]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=DEFAULT_DATA)
+    parser.add_argument("--include-partial", action="store_true", help="also read *.jsonl.tmp files still being mined")
+    arguments = parser.parse_args()
+    train, validation, stats = load(arguments.data, include_partial=arguments.include_partial)
+    print(f"files {len(stats['files'])}, records {stats.get('records', 0)}, duplicates dropped {stats.get('duplicates', 0)}, "
+          f"truncated {stats.get('truncated', 0)}, unparsable {stats.get('unparsable', 0)}")
+    describe(train, "train")
+    describe(validation, "validation")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Exports a training checkpoint as the model directory the Swift encoder loads.
+
+    python training/export.py --checkpoint /work/data/run/best.pt --out models
+
+Writes `config.json` (the keys Sources/Encoder/EncoderConfiguration.swift reads; labels are the nine
+patterns then TOKEN), `model.safetensors` (F16 by default), `golden.json` (make_golden.py's format, so
+`swift test --filter EncoderTests` checks the shipped model against PyTorch), `decision.json` (the
+confidence threshold Sources/Resolver/ResolutionModel.swift reads: the lowest one reaching
+`--target-precision` on the validation regions) and `MODEL_CARD.md` (data, repositories and commits,
+configuration, validation numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import torch
+from safetensors.torch import save_file
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dataset import DEFAULT_DATA, VALIDATION_REPOS  # noqa: E402
+from make_golden import model_golden  # noqa: E402
+from model import Config, MergeEncoder  # noqa: E402
+
+
+def percent(value) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def model_card(checkpoint: dict, config: Config, data: str, dtype: str) -> str:
+    arguments = checkpoint.get("arguments", {})
+    metrics = checkpoint.get("metrics") or {}
+    stats = checkpoint.get("stats", {})
+    lines = [
+        "# Model card: merge encoder",
+        "",
+        "A MergeBERT-style classifier over the four aligned sequences a|o, o|a, b|o, o|b of a conflict.",
+        f"Outputs: {', '.join(config.labels)} (TOKEN: use the token-level merge of the region, each token",
+        "conflict resolved by its own argmax over the nine patterns).",
+        "",
+        "## Architecture",
+        "",
+        f"layers {config.layers}, width {config.width}, heads {config.heads}, ffn {config.ffn}, max_length "
+        f"{config.max_length}, vocabulary {config.vocab_size} (hashed), norm {config.norm}; weights {dtype}.",
+        "",
+        "## Training",
+        "",
+        f"Reproduce with `training/README.md`. Step {checkpoint.get('step')}; arguments:",
+        "",
+        "```",
+        json.dumps(arguments, indent=1, sort_keys=True),
+        "```",
+        "",
+        f"Records read {stats.get('records')}, duplicates dropped {stats.get('duplicates')} (by key, across repositories).",
+        f"Validation repositories (never trained on): {', '.join(arguments.get('validation_repos', ','.join(VALIDATION_REPOS)).split(','))}.",
+        "",
+    ]
+    commits = os.path.join(data, "commits.txt")
+    if os.path.exists(commits):
+        lines += ["Mined repositories (OWNER/NAME, HEAD commit, seconds to mine):", "", "```"]
+        lines += [line.rstrip() for line in open(commits) if line.strip()]
+        lines += ["```", ""]
+    if metrics:
+        lines += ["## Validation (regions, deduplicated)", "", "| group | regions | accuracy | oracle | take ours | take theirs | token merge else ours |",
+                  "|---|---|---|---|---|---|---|"]
+        for group in ("code", "non_code", "all"):
+            s = metrics.get(group, {})
+            if s.get("regions"):
+                lines.append(f"| {group} | {s['regions']} | {percent(s['accuracy'])} | {percent(s['oracle'])} | {percent(s['take_ours'])} | "
+                             f"{percent(s['take_theirs'])} | {percent(s['token_merge_else_ours'])} |")
+        lines += ["", "Precision / coverage by confidence threshold:", "", "| group | " + " | ".join(metrics["all"]["thresholds"]) + " |",
+                  "|---|" + "---|" * len(metrics["all"]["thresholds"])]
+        for group in ("code", "non_code", "all"):
+            s = metrics.get(group, {})
+            if s.get("regions"):
+                lines.append(f"| {group} | " + " | ".join(f"{percent(v['precision'])} / {percent(v['coverage'])}" for v in s["thresholds"].values()) + " |")
+        lines += ["", f"Token conflicts: argmax accuracy {percent(metrics['token_conflict_accuracy'])} over {metrics['token_conflicts']}.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", default="/work/data/run/best.pt")
+    parser.add_argument("--out", default="models")
+    parser.add_argument("--dtype", choices=["f16", "f32"], default="f16")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="mined data directory (for commits.txt in the model card)")
+    parser.add_argument("--target-precision", type=float, default=0.8, help="calibrate decision.json's threshold to this validation precision")
+    parser.add_argument("--calibrate-on", choices=["all", "code", "non_code"], default="all")
+    arguments = parser.parse_args()
+
+    checkpoint = torch.load(arguments.checkpoint, map_location="cpu", weights_only=False)
+    config = Config(**checkpoint["config"])
+    model = MergeEncoder(config)
+    model.load_state_dict(checkpoint["state_dict"])  # strict: the names are exactly what Swift reads
+    dtype = torch.float16 if arguments.dtype == "f16" else torch.float32
+    state = {key: value.to(dtype).contiguous() for key, value in model.state_dict().items()}
+    os.makedirs(arguments.out, exist_ok=True)
+    save_file(state, os.path.join(arguments.out, "model.safetensors"), metadata={"format": "pt"})
+    config.to_json(os.path.join(arguments.out, "config.json"))
+    model_golden(arguments.out)  # reloads the stored (rounded) weights, so the logits are those of the file
+    decision = calibrate(checkpoint.get("metrics"), arguments.target_precision, arguments.calibrate_on)
+    with open(os.path.join(arguments.out, "decision.json"), "w") as handle:
+        json.dump(decision, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    with open(os.path.join(arguments.out, "MODEL_CARD.md"), "w") as handle:
+        handle.write(model_card(checkpoint, config, arguments.data, arguments.dtype.upper()))
+        handle.write(f"\n## Decision threshold\n\n`decision.json`: {json.dumps(decision, sort_keys=True)}\n")
+    print(f"wrote {arguments.out}/config.json, model.safetensors ({arguments.dtype}), golden.json, decision.json, MODEL_CARD.md")
+    print(f"threshold {decision['threshold']}: {decision.get('note', '')}")
+
+
+def calibrate(metrics: dict | None, target: float, group: str) -> dict:
+    """The lowest threshold whose validation precision reaches `target` (RegionResolver reads
+    decision.json's `threshold`) among those that resolve at least 20 regions; the resolver's fallback
+    0.9 when none does."""
+    summary = (metrics or {}).get(group) or {}
+    sweep = summary.get("sweep") or {}
+    for threshold, point in sorted(sweep.items(), key=lambda item: float(item[0])):
+        # At least 20 resolved regions, so that one lucky region cannot set the threshold.
+        if point["coverage"] * summary["regions"] >= 20 and point["precision"] >= target:
+            return {"threshold": float(threshold), "target_precision": target, "calibrated_on": f"validation {group} regions",
+                    "precision": round(point["precision"], 4), "coverage": round(point["coverage"], 4),
+                    "note": f"validation {group}: precision {100 * point['precision']:.1f}% at coverage {100 * point['coverage']:.1f}%"}
+    return {"threshold": 0.9, "target_precision": target, "note": f"no threshold reaches precision {target} on validation {group}"}
+
+
+if __name__ == "__main__":
+    main()

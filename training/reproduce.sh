@@ -1,0 +1,33 @@
+#!/bin/bash
+# Reproduces the shipped model: mine every repository of training/repos.txt, train, export to models/.
+#
+#   training/reproduce.sh [CLONES] [DATA]
+#
+# CLONES holds one full-history clone per repository as CLONES/OWNER+NAME/repo (a bare or mirror clone
+# is enough; a missing one is cloned with `git clone --mirror`). DATA (default /work/data) receives
+# mined/OWNER+NAME.jsonl, mined/commits.txt (the HEAD each repository was mined at), train.log and the
+# checkpoints under run/. Mining is resumable: finished files are skipped. Training follows the time
+# budget of train.py (--max-minutes 90 on two threads); pass extra train.py flags in TRAIN_FLAGS.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CLONES=${1:-/work/.mirror}
+DATA=${2:-/work/data}
+PYTHON=${PYTHON:-$ROOT/training/.venv/bin/python}
+mkdir -p "$DATA/mined"
+
+swift build -c release --package-path "$ROOT" --product mergebert
+BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/mergebert
+
+for repo in $(sed -e 's/#.*//' "$ROOT/training/repos.txt" | awk 'NF {print $1}'); do
+  dir=$CLONES/${repo/\//+}/repo
+  out=$DATA/mined/${repo/\//+}.jsonl
+  [ -s "$out" ] && continue
+  [ -d "$dir" ] || git clone --mirror "https://github.com/$repo.git" "$dir"
+  start=$(date +%s)
+  "$BIN" mine --repo "$dir" --name "$repo" --out "$out.tmp" 2>> "$DATA/mine.log"
+  mv "$out.tmp" "$out"
+  echo "$repo $(git -C "$dir" rev-parse HEAD) $(( $(date +%s) - start ))s" >> "$DATA/mined/commits.txt"
+done
+
+"$PYTHON" "$ROOT/training/train.py" --data "$DATA/mined" --out "$DATA/run" ${TRAIN_FLAGS:-} 2>&1 | tee "$DATA/train.log"
+"$PYTHON" "$ROOT/training/export.py" --checkpoint "$DATA/run/best.pt" --data "$DATA/mined" --out "$ROOT/models"

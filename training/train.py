@@ -1,0 +1,335 @@
+"""Trains the merge encoder (training/model.py) on the records `mergebert mine` wrote.
+
+    python training/train.py --out /work/data/run --max-minutes 90
+
+One model, ten outputs: the nine patterns, then TOKEN ("use the token-level result", regions only).
+Token-conflict records train the nine patterns (TOKEN is masked out of their softmax); region records
+train all ten. The loss maximises the summed probability of the correct label set,
+-log sum_{y in labels} p(y); records without a correct label are not trained on, but count as
+unresolvable in the metrics. Optional augmentation swaps ours and theirs (`--swap-prob`).
+
+Validation (repositories never trained on, see dataset.py) measures the region-level decision: the
+argmax over the ten outputs is correct when it is a pattern in the region's labels, or TOKEN and the
+token merge is the resolution or every token conflict's argmax-over-nine is in that conflict's labels.
+The checkpoint with the best validation region accuracy is kept as `best.pt` in `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import asdict
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dataset import DEFAULT_DATA, LABELS, TOKEN, VALIDATION_REPOS, Split, describe, is_code, load  # noqa: E402
+from model import Config, MergeEncoder, parameter_count  # noqa: E402
+
+THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+# The finer sweep export.py calibrates the shipped threshold (decision.json) on.
+SWEEP = [round(0.3 + 0.025 * i, 3) for i in range(27)] + [0.97, 0.98, 0.99]
+
+
+def log(*parts) -> None:
+    print(time.strftime("%H:%M:%S"), *parts, flush=True)
+
+
+def set_loss(logits: torch.Tensor, targets: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+    """Per example -log sum_{y in targets} p(y), the softmax taken over the allowed outputs."""
+    negative = torch.finfo(logits.dtype).min
+    normaliser = torch.logsumexp(logits.masked_fill(~allowed, negative), dim=-1)
+    correct = torch.logsumexp(logits.masked_fill(~(targets & allowed), negative), dim=-1)
+    return normaliser - correct
+
+
+@torch.inference_mode()
+def probabilities(model: MergeEncoder, split: Split, batch_size: int = 256) -> np.ndarray:
+    """Softmax over the allowed outputs for every row of the split (0 where not allowed)."""
+    model.eval()
+    result = np.zeros((len(split), len(LABELS)), dtype=np.float32)
+    for indices in split.batches(range(len(split)), batch_size):
+        batch = split.batch(indices)
+        logits = model(batch["token_ids"], batch["edit_types"])
+        logits = logits.masked_fill(~batch["allowed"], float("-inf"))
+        result[indices] = torch.softmax(logits, dim=-1).numpy()
+    return result
+
+
+def region_decisions(split: Split, probs: np.ndarray) -> list[dict]:
+    """One entry per region: whether the argmax decision is right, its confidence, and baselines."""
+    token_rows = {m["key"]: i for i, m in enumerate(split.meta) if m["kind"] == "token_conflict"}
+    regions = []
+    for i, m in enumerate(split.meta):
+        if m["kind"] != "region":
+            continue
+        labels = m["labels"]
+        prediction = int(np.argmax(probs[i]))
+        if prediction != TOKEN:
+            correct = bool(split.targets[i, prediction])
+            confidence = float(probs[i, prediction])
+        elif "token_merge" in labels or m["token_merge_clean"]:
+            correct = "token_merge" in labels
+            confidence = float(probs[i, TOKEN])
+        else:
+            # Combine the token conflicts' own predictions (argmax over the nine patterns).
+            count = m["token_conflicts"] or 0
+            rows = [token_rows.get(f"{m['key']}-{j}") for j in range(count)]
+            correct = count > 0 and all(r is not None for r in rows)
+            confidence = float(probs[i, TOKEN])
+            for r in rows:
+                if r is None:
+                    continue
+                choice = int(np.argmax(probs[r, :TOKEN]))
+                correct = correct and bool(split.targets[r, choice])
+                confidence *= float(probs[r, choice])
+        regions.append(
+            {
+                "code": is_code(m["language"]),
+                "correct": correct,
+                "confidence": confidence,
+                "prediction": LABELS[prediction],
+                "oracle": bool(split.targets[i].any()),
+                "take_ours": "A" in labels,
+                "take_theirs": "B" in labels,
+                "token_merge": "token_merge" in labels,
+                "token_merge_clean": bool(m["token_merge_clean"]),
+                "token_merge_else_ours": ("token_merge" in labels) if m["token_merge_clean"] else ("A" in labels),
+            }
+        )
+    return regions
+
+
+def summarise(regions: list[dict]) -> dict:
+    n = len(regions)
+    if n == 0:
+        return {"regions": 0}
+    mean = lambda key: sum(r[key] for r in regions) / n  # noqa: E731
+    clean = [r for r in regions if r["token_merge_clean"]]
+    summary = {
+        "regions": n,
+        "accuracy": mean("correct"),
+        "oracle": mean("oracle"),
+        "take_ours": mean("take_ours"),
+        "take_theirs": mean("take_theirs"),
+        "token_merge_else_ours": mean("token_merge_else_ours"),
+        "token_merge_coverage": len(clean) / n,
+        "token_merge_precision": (sum(r["token_merge"] for r in clean) / len(clean)) if clean else 0.0,
+        "predictions": {label: sum(r["prediction"] == label for r in regions) for label in LABELS},
+        "thresholds": {},
+    }
+    summary["sweep"] = {}
+    for threshold in sorted(set(THRESHOLDS + SWEEP)):
+        chosen = [r for r in regions if r["confidence"] >= threshold]
+        point = {
+            "coverage": len(chosen) / n,
+            "precision": (sum(r["correct"] for r in chosen) / len(chosen)) if chosen else 0.0,
+            "accuracy": sum(r["correct"] for r in chosen) / n,
+        }
+        summary["sweep"][str(threshold)] = point
+        if threshold in THRESHOLDS:
+            summary["thresholds"][str(threshold)] = point
+    return summary
+
+
+def evaluate(model: MergeEncoder, split: Split) -> dict:
+    probs = probabilities(model, split)
+    regions = region_decisions(split, probs)
+    tokens = [i for i, m in enumerate(split.meta) if m["kind"] == "token_conflict"]
+    token_accuracy = (
+        sum(bool(split.targets[i, int(np.argmax(probs[i, :TOKEN]))]) for i in tokens) / len(tokens) if tokens else 0.0
+    )
+    return {
+        "all": summarise(regions),
+        "code": summarise([r for r in regions if r["code"]]),
+        "non_code": summarise([r for r in regions if not r["code"]]),
+        "token_conflict_accuracy": token_accuracy,
+        "token_conflicts": len(tokens),
+    }
+
+
+def report(metrics: dict, name: str = "validation") -> None:
+    for group in ("code", "non_code", "all"):
+        s = metrics[group]
+        if not s["regions"]:
+            log(f"  {name} {group}: no regions")
+            continue
+        log(
+            f"  {name} {group:8s} n={s['regions']:6d} accuracy {100 * s['accuracy']:5.1f}% | oracle {100 * s['oracle']:5.1f}% "
+            f"take_ours {100 * s['take_ours']:5.1f}% take_theirs {100 * s['take_theirs']:5.1f}% "
+            f"token_merge_else_ours {100 * s['token_merge_else_ours']:5.1f}% "
+            f"(token merge alone: coverage {100 * s['token_merge_coverage']:.1f}% precision {100 * s['token_merge_precision']:.1f}%)"
+        )
+        log(
+            "    threshold precision/coverage: "
+            + "  ".join(f"{t}: {100 * v['precision']:.1f}/{100 * v['coverage']:.1f}" for t, v in s["thresholds"].items())
+        )
+        log("    predictions: " + ", ".join(f"{k} {v}" for k, v in s["predictions"].items() if v))
+    log(f"  {name} token conflicts n={metrics['token_conflicts']} accuracy {100 * metrics['token_conflict_accuracy']:.1f}%")
+
+
+def save(path: str, model: MergeEncoder, config: Config, extra: dict) -> None:
+    state = {key: value.detach().clone() for key, value in model.state_dict().items()}
+    torch.save({"config": asdict(config), "state_dict": state, **extra}, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=DEFAULT_DATA)
+    parser.add_argument("--include-partial", action="store_true", help="also read *.jsonl.tmp files (testing only)")
+    parser.add_argument("--validation-repos", default=",".join(VALIDATION_REPOS), help="comma-separated OWNER/NAME")
+    parser.add_argument("--out", default="/work/data/run", help="directory for best.pt, last.pt, metrics.jsonl")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--width", type=int, default=128)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--ffn", type=int, default=512)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--vocab-size", type=int, default=16384)
+    parser.add_argument("--norm", choices=["pre", "post"], default="pre")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--weight-decay", type=float, default=0.01)
+    parser.add_argument("--warmup-steps", type=int, default=200)
+    parser.add_argument("--epochs", type=float, default=10)
+    parser.add_argument("--max-minutes", type=float, default=90, help="training time budget (the schedule follows it)")
+    parser.add_argument("--eval-minutes", type=float, default=10, help="evaluate on validation this often")
+    parser.add_argument("--swap-prob", type=float, default=0.5, help="probability of swapping ours and theirs (0: off)")
+    parser.add_argument("--region-weight", type=float, default=1.0, help="loss weight of region records")
+    parser.add_argument("--limit-per-file", type=int, help="read at most this many lines per file (testing)")
+    arguments = parser.parse_args()
+
+    torch.set_num_threads(arguments.threads)
+    torch.manual_seed(arguments.seed)
+    rng = random.Random(arguments.seed)
+    swap_rng = np.random.default_rng(arguments.seed)
+    os.makedirs(arguments.out, exist_ok=True)
+
+    started = time.time()
+    validation_repos = [r for r in arguments.validation_repos.split(",") if r]
+    train, validation, stats = load(
+        arguments.data, validation_repos, arguments.max_length, arguments.include_partial, arguments.limit_per_file
+    )
+    log(f"loaded in {time.time() - started:.0f}s: {stats}")
+    describe(train, "train", log)
+    describe(validation, "validation", log)
+
+    config = Config(
+        vocab_size=arguments.vocab_size,
+        layers=arguments.layers,
+        width=arguments.width,
+        heads=arguments.heads,
+        ffn=arguments.ffn,
+        max_length=arguments.max_length,
+        labels=list(LABELS),
+        norm=arguments.norm,
+    )
+    model = MergeEncoder(config)
+    log(f"config {asdict(config)}; parameters {parameter_count(config):,}")
+
+    trainable = train.trainable()
+    is_region = np.array([m["kind"] == "region" for m in train.meta])
+    steps_per_epoch = math.ceil(len(trainable) / arguments.batch_size)
+    total_steps = max(1, int(arguments.epochs * steps_per_epoch))
+    budget = arguments.max_minutes * 60
+    log(f"trainable records {len(trainable)} (skipped {len(train) - len(trainable)} without a correct label); "
+        f"{steps_per_epoch} steps per epoch, at most {total_steps} steps or {arguments.max_minutes} minutes")
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and not n.startswith("embeddings.")]
+    rest = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and not n.startswith("embeddings."))]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": arguments.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=arguments.lr
+    )
+
+    metrics_path = os.path.join(arguments.out, "metrics.jsonl")
+    best = -1.0
+    step = 0
+    examples = 0
+    train_started = time.time()
+    last_eval = train_started
+    running = []
+
+    def progress() -> float:
+        return max(step / total_steps, (time.time() - train_started) / budget)
+
+    def run_evaluation(final: bool = False) -> None:
+        nonlocal best, last_eval
+        elapsed = time.time() - train_started
+        eval_started = time.time()
+        # Without validation data (a smoke test on the first mined files) measure the training split.
+        measured = validation if len(validation) else train
+        metrics = evaluate(model, measured)
+        eval_seconds = time.time() - eval_started
+        entry = {
+            "step": step,
+            "epoch": step / steps_per_epoch,
+            "examples": examples,
+            "minutes": elapsed / 60,
+            "examples_per_second": examples / max(elapsed, 1e-9),
+            "train_loss": float(np.mean(running)) if running else None,
+            "validation": metrics,
+            "eval_seconds": eval_seconds,
+        }
+        log(f"step {step} epoch {entry['epoch']:.2f} examples {examples} ({entry['examples_per_second']:.1f}/s) "
+            f"loss {entry['train_loss'] if entry['train_loss'] is None else round(entry['train_loss'], 4)} eval {eval_seconds:.0f}s")
+        extra = {"step": step, "metrics": metrics, "arguments": vars(arguments), "stats": stats}
+        if metrics is not None:
+            report(metrics, "validation" if len(validation) else "TRAIN (no validation data)")
+            score = metrics["all"]["accuracy"] if metrics["all"]["regions"] else 0.0
+            if score > best:
+                best = score
+                save(os.path.join(arguments.out, "best.pt"), model, config, extra)
+                log(f"  new best validation region accuracy {100 * score:.2f}% -> best.pt")
+        if final:
+            save(os.path.join(arguments.out, "last.pt"), model, config, extra)
+        with open(metrics_path, "a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+        running.clear()
+        last_eval = time.time()
+        model.train()
+
+    model.train()
+    done = False
+    while not done:
+        for indices in train.batches(trainable, arguments.batch_size, rng):
+            fraction = progress()
+            if fraction >= 1:
+                done = True
+                break
+            warm = min(1.0, (step + 1) / arguments.warmup_steps)
+            for group in optimizer.param_groups:
+                group["lr"] = arguments.lr * warm * 0.5 * (1 + math.cos(math.pi * fraction))
+            swap = swap_rng.random(len(indices)) < arguments.swap_prob if arguments.swap_prob > 0 else None
+            batch = train.batch(indices, swap)
+            logits = model(batch["token_ids"], batch["edit_types"])
+            per_example = set_loss(logits, batch["targets"], batch["allowed"])
+            weights = torch.from_numpy(np.where(is_region[np.asarray(indices)], arguments.region_weight, 1.0).astype(np.float32))
+            loss = (per_example * weights).sum() / weights.sum()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            running.append(loss.item())
+            step += 1
+            examples += len(indices)
+            if step % 100 == 0:
+                elapsed = time.time() - train_started
+                log(f"step {step} loss {np.mean(running[-100:]):.4f} lr {optimizer.param_groups[0]['lr']:.2e} "
+                    f"{examples / elapsed:.1f} examples/s progress {100 * progress():.1f}%")
+            if time.time() - last_eval >= arguments.eval_minutes * 60:
+                run_evaluation()
+    run_evaluation(final=True)
+    log(f"finished: {step} steps, {examples} examples in {(time.time() - train_started) / 60:.1f} minutes; "
+        f"best validation region accuracy {100 * best:.2f}%")
+
+
+if __name__ == "__main__":
+    main()

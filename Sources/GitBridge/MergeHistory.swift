@@ -59,8 +59,20 @@ public final class MergeHistory {
     /// Called after each merge with (merges done, merges selected).
     public var onProgress: ((Int, Int) -> Void)?
 
+    /// In-memory object store that takes the blobs libgit2's merge writes, so replaying never writes
+    /// to the repository and never pays for loose-object files; emptied after every merge.
+    private var scratchObjects: UnsafeMutablePointer<git_odb_backend>?
+
     public init(repository: Repository) {
         self.repository = repository
+        // Replaying reads the same large trees over and over: let libgit2 keep them decoded.
+        _ = mergebert_set_object_cache(1 << 20, 1 << 30)
+        var database: OpaquePointer?
+        var backend: UnsafeMutablePointer<git_odb_backend>?
+        if git_repository_odb(&database, repository.pointer) == 0, git_mempack_new(&backend) == 0 {
+            if git_odb_add_backend(database, backend, 1000) == 0 { scratchObjects = backend }
+        }
+        git_odb_free(database)
     }
 
     /// Calls `body` for each selected merge, oldest first; `body` returns false to stop.
@@ -131,14 +143,16 @@ public final class MergeHistory {
         mergesReplayed += 1
         let summary = git_commit_summary(commit).map { String(cString: $0) } ?? ""
         let time = Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit)))
-        if !bothSidesChangeAPath(ours: ours, theirs: theirs) {
+        let (bases, overlap) = self.bases(ours: ours, theirs: theirs)
+        if !overlap {
             return ReplayedMerge(commit: Repository.hex(id), subject: summary, time: time, files: [], hadConflicts: false)
         }
 
         var options = git_merge_options()
         git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
         var index: OpaquePointer?
-        guard git_merge_commits(&index, repository.pointer, ours, theirs, &options) == 0 else {
+        defer { if let scratchObjects { git_mempack_reset(scratchObjects) } }
+        guard merge(ours: ours, theirs: theirs, bases: bases, options: &options, into: &index) == 0 else {
             skipped[.mergeFailed, default: 0] += 1
             return nil
         }
@@ -169,19 +183,32 @@ public final class MergeHistory {
         return ReplayedMerge(commit: Repository.hex(id), subject: summary, time: time, files: files, hadConflicts: hadConflicts)
     }
 
-    /// Whether ours and theirs both changed some path since their merge base. Only such merges can
-    /// conflict in a file's content; tree diffs skip unchanged subtrees, so this costs far less than a
-    /// full in-memory merge, which walks every file of both trees (see the closing note's timings).
-    private func bothSidesChangeAPath(ours: OpaquePointer?, theirs: OpaquePointer?) -> Bool {
-        var base = git_oid()
-        guard git_merge_base(&base, repository.pointer, git_commit_id(ours), git_commit_id(theirs)) == 0 else { return true }
+    /// The merge bases of two commits, and whether the two sides both changed some path since the (first)
+    /// base. Only such merges can conflict in a file's content; tree diffs skip unchanged subtrees, so the
+    /// check costs far less than a full in-memory merge, which walks every file of both trees.
+    private func bases(ours: OpaquePointer?, theirs: OpaquePointer?) -> (bases: [git_oid], overlap: Bool) {
+        let bases = repository.mergeBases(git_commit_id(ours).pointee, git_commit_id(theirs).pointee)
+        guard var base = bases.first else { return ([], true) }
         var baseCommit: OpaquePointer?
-        guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0 else { return true }
+        guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0 else { return (bases, true) }
         defer { git_commit_free(baseCommit) }
         guard let oursPaths = changedPaths(from: baseCommit, to: ours), let theirsPaths = changedPaths(from: baseCommit, to: theirs) else {
-            return true
+            return (bases, true)
         }
-        return !oursPaths.isDisjoint(with: theirsPaths)
+        return (bases, !oursPaths.isDisjoint(with: theirsPaths))
+    }
+
+    /// Merges like git: with one merge base, the three trees directly (the base is already known); with
+    /// several (criss-cross), `git_merge_commits`, which merges the bases recursively first.
+    private func merge(ours: OpaquePointer?, theirs: OpaquePointer?, bases: [git_oid], options: inout git_merge_options,
+                       into index: inout OpaquePointer?) -> Int32 {
+        guard bases.count == 1 else { return git_merge_commits(&index, repository.pointer, ours, theirs, &options) }
+        var base = bases[0]
+        var baseCommit: OpaquePointer?, baseTree: OpaquePointer?, oursTree: OpaquePointer?, theirsTree: OpaquePointer?
+        defer { git_commit_free(baseCommit); git_tree_free(baseTree); git_tree_free(oursTree); git_tree_free(theirsTree) }
+        guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0, git_commit_tree(&baseTree, baseCommit) == 0,
+              git_commit_tree(&oursTree, ours) == 0, git_commit_tree(&theirsTree, theirs) == 0 else { return -1 }
+        return git_merge_trees(&index, repository.pointer, baseTree, oursTree, theirsTree, &options)
     }
 
     /// Paths (old and new) that differ between two commits' trees; nil when the diff fails.

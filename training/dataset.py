@@ -133,9 +133,10 @@ def load(
     """Reads every mined file, deduplicates by key across files, and splits by repository."""
     validation_repos = set(validation_repos)
     seen: set[str] = set()
-    rows = {"train": [], "validation": []}
+    rows = {"train": [], "validation": []}  # compact rows: the JSON of every record is dropped at once
     stats = Counter()
-    for path in mined_files(data, include_partial):
+    files = mined_files(data, include_partial)
+    for path in files:
         with open(path) as handle:
             for number, line in enumerate(handle):
                 if limit_per_file is not None and number >= limit_per_file:
@@ -155,45 +156,45 @@ def load(
                 seen.add(record["key"])
                 if any(len(seq) > max_length for seq in record["token_ids"]):
                     stats["truncated"] += 1
-                rows["validation" if record["repo"] in validation_repos else "train"].append(record)
-    splits = {name: _encode(records, max_length) for name, records in rows.items()}
-    stats["files"] = [os.path.basename(f) for f in mined_files(data, include_partial)]
-    return splits["train"], splits["validation"], dict(stats)
+                rows["validation" if record["repo"] in validation_repos else "train"].append(_row(record, max_length))
+    splits = {name: _stack(items, max_length) for name, items in rows.items()}
+    stats = dict(stats)
+    stats["files"] = [os.path.basename(f) for f in files]
+    return splits["train"], splits["validation"], stats
 
 
-def _encode(records: list[dict], max_length: int) -> Split:
-    n = len(records)
-    tokens = np.zeros((n, 4, max_length), dtype=np.int16)
-    edits = np.zeros((n, 4, max_length), dtype=np.int8)
-    lengths = np.zeros(n, dtype=np.int32)
-    targets = np.zeros((n, len(LABELS)), dtype=bool)
-    allowed = np.zeros((n, len(LABELS)), dtype=bool)
-    allowed[:, :TOKEN] = True
-    meta = []
-    index_of = {label: i for i, label in enumerate(PATTERNS)}
-    for row, record in enumerate(records):
-        longest = 0
-        for s in range(4):
-            ids = record["token_ids"][s][:max_length]
-            types = record["edit_types"][s][:max_length]
-            tokens[row, s, : len(ids)] = ids
-            edits[row, s, : len(types)] = types
-            longest = max(longest, len(ids))
-        lengths[row] = longest
-        for label in record["labels"]:
-            if label in index_of:
-                targets[row, index_of[label]] = True
-        region = record["kind"] == "region"
-        if region:
-            allowed[row, TOKEN] = True
-            targets[row, TOKEN] = token_target(record)
-        meta.append(
-            {
-                key: record.get(key)
-                for key in ("kind", "repo", "key", "language", "labels", "token_merge_clean", "token_conflicts", "conflict_labels")
-            }
-        )
-    return Split(tokens, edits, lengths, targets, allowed, meta)
+_PATTERN_INDEX = {label: i for i, label in enumerate(PATTERNS)}
+_META_KEYS = ("kind", "repo", "key", "language", "labels", "token_merge_clean", "token_conflicts", "conflict_labels")
+
+
+def _row(record: dict, max_length: int) -> tuple:
+    tokens = np.zeros((4, max_length), dtype=np.int16)
+    edits = np.zeros((4, max_length), dtype=np.int8)
+    longest = 0
+    for s in range(4):
+        ids = record["token_ids"][s][:max_length]
+        types = record["edit_types"][s][:max_length]
+        tokens[s, : len(ids)] = ids
+        edits[s, : len(types)] = types
+        longest = max(longest, len(ids))
+    targets = np.zeros(len(LABELS), dtype=bool)
+    allowed = np.zeros(len(LABELS), dtype=bool)
+    allowed[:TOKEN] = True
+    for label in record["labels"]:
+        if label in _PATTERN_INDEX:
+            targets[_PATTERN_INDEX[label]] = True
+    if record["kind"] == "region":
+        allowed[TOKEN] = True
+        targets[TOKEN] = token_target(record)
+    return tokens, edits, longest, targets, allowed, {key: record.get(key) for key in _META_KEYS}
+
+
+def _stack(items: list[tuple], max_length: int) -> Split:
+    if not items:
+        return Split(np.zeros((0, 4, max_length), np.int16), np.zeros((0, 4, max_length), np.int8), np.zeros(0, np.int32),
+                     np.zeros((0, len(LABELS)), bool), np.zeros((0, len(LABELS)), bool), [])
+    tokens, edits, lengths, targets, allowed, meta = zip(*items)
+    return Split(np.stack(tokens), np.stack(edits), np.array(lengths, dtype=np.int32), np.stack(targets), np.stack(allowed), list(meta))
 
 
 def describe(split: Split, name: str, log=print) -> None:

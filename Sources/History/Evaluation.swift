@@ -25,6 +25,8 @@ public struct EvaluationReport: Sendable, Codable {
     public var unique = false
     public var seconds = 0.0
     public var tools: [String: ToolScore] = [:]
+    /// The same scores over code files only (the figures quality targets refer to).
+    public var code: [String: ToolScore] = [:]
     public var byLanguage: [String: [String: ToolScore]] = [:]
     /// The resolution that would have been right for each located region (see `OracleLabel`) → count.
     public var byLabel: [String: Int] = [:]
@@ -32,7 +34,7 @@ public struct EvaluationReport: Sendable, Codable {
     public var skipped: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case repo, files, regions, duplicates, unique, seconds, tools, curve, skipped
+        case repo, files, regions, duplicates, unique, seconds, tools, code, curve, skipped
         case mergesReplayed = "merges_replayed", mergesWithConflicts = "merges_with_conflicts"
         case regionsLocated = "regions_located", byLanguage = "by_language", byLabel = "by_label"
     }
@@ -91,6 +93,9 @@ public struct Evaluation {
                 report.tools[tool.rawValue, default: ToolScore()].record(suggestion: suggestion, developer: developer)
                 report.byLanguage[region.languageGroup, default: [:]][tool.rawValue, default: ToolScore()]
                     .record(suggestion: suggestion, developer: developer)
+                if region.language.isCode {
+                    report.code[tool.rawValue, default: ToolScore()].record(suggestion: suggestion, developer: developer)
+                }
             }
             if let candidate = region.candidate {
                 candidates.append((candidate.probability, equalIgnoringWhitespace(candidate.text, developer)))
@@ -143,6 +148,7 @@ extension EvaluationReport {
             }
         }
         block("all located regions", tools)
+        if !code.isEmpty { block("code files", code) }
         for language in byLanguage.keys.sorted() { block(language, byLanguage[language]!) }
         if !byLabel.isEmpty {
             lines.append("")

@@ -6,7 +6,9 @@ One model, ten outputs: the nine patterns, then TOKEN ("use the token-level resu
 Token-conflict records train the nine patterns (TOKEN is masked out of their softmax); region records
 train all ten. The loss maximises the summed probability of the correct label set,
 -log sum_{y in labels} p(y); records without a correct label are not trained on, but count as
-unresolvable in the metrics. Optional augmentation swaps ours and theirs (`--swap-prob`).
+unresolvable in the metrics. Optional augmentations: swapping ours and theirs (`--swap-prob`), and
+replacing ordinary token ids by UNKNOWN (`--token-dropout`) so that the model leans on the edit structure
+more than on repository-specific tokens.
 
 Validation (repositories never trained on, see dataset.py) measures the region-level decision: the
 argmax over the ten outputs is correct when it is a pattern in the region's labels, or TOKEN and the
@@ -203,6 +205,8 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=90, help="training time budget (the schedule follows it)")
     parser.add_argument("--eval-minutes", type=float, default=10, help="evaluate on validation this often")
     parser.add_argument("--swap-prob", type=float, default=0.5, help="probability of swapping ours and theirs (0: off)")
+    parser.add_argument("--token-dropout", type=float, default=0.0,
+                        help="probability of replacing an ordinary token id (not CLS/SEP/newline) by UNKNOWN while training")
     parser.add_argument("--region-weight", type=float, default=1.0, help="loss weight of region records")
     parser.add_argument("--limit-per-file", type=int, help="read at most this many lines per file (testing)")
     arguments = parser.parse_args()
@@ -315,6 +319,10 @@ def main() -> None:
                 group["lr"] = arguments.lr * warm * 0.5 * (1 + math.cos(math.pi * fraction))
             swap = swap_rng.random(len(indices)) < arguments.swap_prob if arguments.swap_prob > 0 else None
             batch = train.batch(indices, swap)
+            if arguments.token_dropout > 0:
+                ids = batch["token_ids"]
+                drop = torch.from_numpy(swap_rng.random(tuple(ids.shape)) < arguments.token_dropout) & (ids > 4)
+                ids[drop] = 1  # UNKNOWN
             logits = model(batch["token_ids"], batch["edit_types"])
             per_example = set_loss(logits, batch["targets"], batch["allowed"])
             weights = torch.from_numpy(np.where(is_region[np.asarray(indices)], arguments.region_weight, 1.0).astype(np.float32))

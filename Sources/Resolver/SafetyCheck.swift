@@ -5,6 +5,7 @@ public enum SafetyCheck {
     /// Why a resolution is refused, or nil when it is safe.
     /// - Every token of the resolution must come from one of the sides (no invented code).
     /// - Its bracket imbalance must be no worse than that of ours or theirs.
+    /// - When every side ends its last line, so must the resolution (unless it is empty).
     public static func problem(resolution: [Token], base: [Token], ours: [Token], theirs: [Token]) -> String? {
         var known = Set<ArraySlice<UInt8>>()
         for token in base { known.insert(token.bytes) }
@@ -12,6 +13,10 @@ public enum SafetyCheck {
         for token in theirs { known.insert(token.bytes) }
         if let stranger = resolution.first(where: { !known.contains($0.bytes) }) {
             return "resolution holds a token found in no input: \(stranger.text.debugDescription)"
+        }
+        let sides = [base, ours, theirs].filter { !$0.isEmpty }
+        if let last = resolution.last, last.kind != .newline, !sides.isEmpty, sides.allSatisfy({ $0.last?.kind == .newline }) {
+            return "resolution does not end its last line, so the next line would be glued to it"
         }
         let allowed = max(bracketImbalance(ours), bracketImbalance(theirs))
         let imbalance = bracketImbalance(resolution)

@@ -95,5 +95,8 @@ import Resolver
         #expect(SafetyCheck.problem(resolution: tokenizer.tokenize("f(x"), base: balanced, ours: balanced, theirs: balanced) != nil)
         #expect(SafetyCheck.problem(resolution: tokenizer.tokenize("f(y)"), base: balanced, ours: balanced, theirs: balanced) != nil)
         #expect(SafetyCheck.problem(resolution: balanced, base: balanced, ours: balanced, theirs: balanced) == nil)
+        let line = tokenizer.tokenize("f(x);\n")
+        #expect(SafetyCheck.problem(resolution: tokenizer.tokenize("x"), base: line, ours: line, theirs: line)?.contains("glued") == true)
+        #expect(SafetyCheck.problem(resolution: [], base: line, ours: line, theirs: line) == nil)
     }
 }

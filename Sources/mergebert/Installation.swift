@@ -45,15 +45,21 @@ struct Installation {
 
     var configScopeFlag: String { scope == .global ? "--global" : "--local" }
 
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// `$HOME` as git uses it (not the password database's home, which tests and sandboxes override).
+    static var home: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory())
+    }
+
     func attributesFile() throws -> URL {
         switch scope {
         case .global:
             if let configured = try? git(["config", "--global", "core.attributesFile"]), !configured.isEmpty {
                 return URL(fileURLWithPath: (configured as NSString).expandingTildeInPath)
             }
-            let environment = ProcessInfo.processInfo.environment
             let configHome = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
-                ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".config")
+                ?? Self.home.appendingPathComponent(".config")
             return configHome.appendingPathComponent("git/attributes")
         case .local, .repository:
             guard let repository = try? Repository(discoveringFrom: directory.path) else {
@@ -85,6 +91,12 @@ struct Installation {
             || (try? git(["config", configScopeFlag, "--get", "merge.mergebert.name"])) != nil {
             try git(["config", configScopeFlag, "--remove-section", "merge.mergebert"])
             done.append("removed merge.mergebert from the \(configScopeFlag.dropFirst(2)) git config")
+            // git leaves an empty ~/.gitconfig behind when install created it; an empty file means no file.
+            let global = Self.home.appendingPathComponent(".gitconfig")
+            if scope == .global, let attributes = try? FileManager.default.attributesOfItem(atPath: global.path),
+               (attributes[.size] as? Int) == 0 {
+                try? FileManager.default.removeItem(at: global)
+            }
         }
         let file = try attributesFile()
         if let text = try? String(contentsOf: file, encoding: .utf8) {

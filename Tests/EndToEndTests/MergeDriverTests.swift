@@ -197,4 +197,19 @@ struct ScenarioRepository {
         #expect(try Data(contentsOf: config) == configBefore)
         #expect((try? Data(contentsOf: attributes)) == attributesBefore)
     }
+
+    @Test func globalInstallWorksEverywhereAndUninstallLeavesNoTrace() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.theirs)
+        defer { scenario.remove() }
+        let home = URL(fileURLWithPath: scenario.environment["HOME"]!)
+        let before = try FileManager.default.contentsOfDirectory(atPath: home.path)
+        #expect(try scenario.mergebert("install", "--global", "--pattern", "*.java").status == 0)
+        #expect(try CommandRunner.read(home.appendingPathComponent(".config/git/attributes")).contains("*.java merge=mergebert\n"))
+        #expect(try scenario.git("merge", "-q", "--no-edit", "topic").status == 0)
+        #expect(try scenario.read("A.java") == Self.merged)
+        #expect(try scenario.mergebert("uninstall", "--global").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent(".gitconfig").path))
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent(".config/git/attributes").path))
+        #expect(before.allSatisfy { FileManager.default.fileExists(atPath: home.appendingPathComponent($0).path) })
+    }
 }

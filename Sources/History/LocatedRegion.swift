@@ -87,14 +87,14 @@ public struct RegionScanner {
     }
 }
 
-/// A stable 64-bit FNV-1a digest of byte strings, as 16 hex digits (the same on every machine and run).
+/// A stable digest of byte strings (each followed by a separator and its length), as 16 hex digits (the same on every machine and run).
 public func contentKey(_ parts: [UInt8]...) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    var hash = StableHash()
     for part in parts {
-        for byte in part { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash = (hash ^ 0xFF) &* 0x100_0000_01b3
-        hash = (hash ^ UInt64(part.count & 0xFF)) &* 0x100_0000_01b3
+        hash.combine(part)
+        hash.combine(0xFF)
+        hash.combine(UInt8(part.count & 0xFF))
     }
-    let hex = String(hash, radix: 16)
+    let hex = String(hash.value, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
 }

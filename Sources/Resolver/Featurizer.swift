@@ -27,9 +27,9 @@ public struct Featurizer: Sendable {
     /// The id of a token: fixed for line endings, a stable hash of its bytes otherwise.
     public func id(of token: Token) -> Int32 {
         if token.kind == .newline { return Self.newlineID }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in token.bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Self.firstHashedID + Int32(hash % UInt64(vocabularySize - Int(Self.firstHashedID)))
+        var hash = StableHash()
+        hash.combine(token.bytes)
+        return Self.firstHashedID + Int32(hash.value % UInt64(vocabularySize - Int(Self.firstHashedID)))
     }
 
     /// The four sequences for `conflict` with `before` and `after` as context (nearest tokens kept).

@@ -15,20 +15,8 @@ public enum SkipReason: Sendable, Hashable, CustomStringConvertible {
         case .invalidUTF8: "not valid UTF-8; git's line merge kept"
         case .containsConflictMarkers: "an input already holds conflict markers; git's line merge kept"
         case .tooLarge(let bytes, let limit): "input of \(bytes) bytes exceeds the \(limit)-byte limit; git's line merge kept"
-        case .disabled: "resolution turned off (MERGEBERT=0 or --no-resolve); git's line merge kept"
+        case .disabled: "resolution turned off (MERGEBERT=0 or a model that could not be loaded); git's line merge kept"
         case .lineMergeMismatch: "internal check failed: the line merge disagrees with libgit2; git's line merge kept"
-        }
-    }
-
-    /// A stable identifier for JSON reports.
-    public var code: String {
-        switch self {
-        case .binary: "binary"
-        case .invalidUTF8: "invalid_utf8"
-        case .containsConflictMarkers: "conflict_markers"
-        case .tooLarge: "too_large"
-        case .disabled: "disabled"
-        case .lineMergeMismatch: "line_merge_mismatch"
         }
     }
 }

@@ -109,23 +109,19 @@ public struct ConflictedFile: Sendable {
 
     /// The side rebuilt from clean text and each conflict's section (`base` needs base sections).
     public func rebuild(_ side: KeyPath<Conflict, [UInt8]>) -> [UInt8] {
-        var output: [UInt8] = []
-        for piece in pieces {
-            switch piece {
-            case .text(let text): output += text
-            case .conflict(let conflict): output += conflict[keyPath: side]
-            }
-        }
-        return output
+        rebuild { $0[keyPath: side] }
     }
 
     public func rebuildBase() -> [UInt8]? {
-        guard hasBaseSections else { return nil }
+        hasBaseSections ? rebuild { $0.base! } : nil
+    }
+
+    private func rebuild(_ section: (Conflict) -> [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
         for piece in pieces {
             switch piece {
             case .text(let text): output += text
-            case .conflict(let conflict): output += conflict.base!
+            case .conflict(let conflict): output += section(conflict)
             }
         }
         return output

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+import features as side_features
+
 PATTERNS = ["A", "B", "O", "AB", "BA", "A-O", "B-O", "AB-O", "BA-O"]
 LABELS = PATTERNS + ["TOKEN"]
 TOKEN = len(PATTERNS)
@@ -68,6 +70,7 @@ class Split:
     lengths: np.ndarray  # int32 [N], longest of the four sequences
     targets: np.ndarray  # bool [N, 10], correct labels
     allowed: np.ndarray  # bool [N, 10], outputs in the softmax (TOKEN only for regions)
+    features: np.ndarray  # float32 [N, F], features.py's side features
     meta: list[dict] = field(default_factory=list)  # kind, repo, key, language, labels, ...
 
     def __len__(self) -> int:
@@ -86,6 +89,8 @@ class Split:
         targets = self.targets[indices]
         allowed = self.allowed[indices]
         if swap is not None and swap.any():
+            if self.features.shape[1]:
+                raise ValueError("swapping ours and theirs would need the side features recomputed")
             tokens[swap] = tokens[swap][:, SWAP_SEQUENCES]
             edits[swap] = edits[swap][:, SWAP_SEQUENCES]
             targets = targets.copy()
@@ -95,6 +100,7 @@ class Split:
             "edit_types": torch.from_numpy(edits),
             "targets": torch.from_numpy(targets),
             "allowed": torch.from_numpy(allowed),
+            "features": torch.from_numpy(self.features[indices]),
         }
 
     def batches(self, indices, batch_size: int, rng: random.Random | None = None, bucket: int = 50):
@@ -129,6 +135,7 @@ def load(
     include_partial: bool = False,
     limit_per_file: int | None = None,
     log=print,
+    feature_names: list[str] | None = None,
 ) -> tuple[Split, Split, dict]:
     """Reads every mined file, deduplicates by key across files, and splits by repository."""
     validation_repos = set(validation_repos)
@@ -156,8 +163,8 @@ def load(
                 seen.add(record["key"])
                 if any(len(seq) > max_length for seq in record["token_ids"]):
                     stats["truncated"] += 1
-                rows["validation" if record["repo"] in validation_repos else "train"].append(_row(record, max_length))
-    splits = {name: _stack(items, max_length) for name, items in rows.items()}
+                rows["validation" if record["repo"] in validation_repos else "train"].append(_row(record, max_length, feature_names or []))
+    splits = {name: _stack(items, max_length, len(feature_names or [])) for name, items in rows.items()}
     stats = dict(stats)
     stats["files"] = [os.path.basename(f) for f in files]
     return splits["train"], splits["validation"], stats
@@ -167,7 +174,18 @@ _PATTERN_INDEX = {label: i for i, label in enumerate(PATTERNS)}
 _META_KEYS = ("kind", "repo", "key", "language", "labels", "token_merge_clean", "token_conflicts", "conflict_labels")
 
 
-def _row(record: dict, max_length: int) -> tuple:
+def facts(record: dict) -> dict:
+    """What the resolver knows about a record's conflict besides its tokens (features.py)."""
+    region = record["kind"] == "region"
+    return {
+        "region": region,
+        "token_merge_clean": bool(record.get("token_merge_clean")) if region else False,
+        "token_conflicts": (record.get("token_conflicts") or 0) if region else 0,
+        "language": record["language"],
+    }
+
+
+def _row(record: dict, max_length: int, feature_names: list[str]) -> tuple:
     tokens = np.zeros((4, max_length), dtype=np.int16)
     edits = np.zeros((4, max_length), dtype=np.int8)
     longest = 0
@@ -186,15 +204,18 @@ def _row(record: dict, max_length: int) -> tuple:
     if record["kind"] == "region":
         allowed[TOKEN] = True
         targets[TOKEN] = token_target(record)
-    return tokens, edits, longest, targets, allowed, {key: record.get(key) for key in _META_KEYS}
+    values = side_features.values(feature_names, [ids[:max_length] for ids in record["token_ids"]],
+                                  [types[:max_length] for types in record["edit_types"]], facts(record))
+    return tokens, edits, longest, targets, allowed, np.array(values, dtype=np.float32), {key: record.get(key) for key in _META_KEYS}
 
 
-def _stack(items: list[tuple], max_length: int) -> Split:
+def _stack(items: list[tuple], max_length: int, feature_count: int) -> Split:
     if not items:
         return Split(np.zeros((0, 4, max_length), np.int16), np.zeros((0, 4, max_length), np.int8), np.zeros(0, np.int32),
-                     np.zeros((0, len(LABELS)), bool), np.zeros((0, len(LABELS)), bool), [])
-    tokens, edits, lengths, targets, allowed, meta = zip(*items)
-    return Split(np.stack(tokens), np.stack(edits), np.array(lengths, dtype=np.int32), np.stack(targets), np.stack(allowed), list(meta))
+                     np.zeros((0, len(LABELS)), bool), np.zeros((0, len(LABELS)), bool), np.zeros((0, feature_count), np.float32), [])
+    tokens, edits, lengths, targets, allowed, values, meta = zip(*items)
+    return Split(np.stack(tokens), np.stack(edits), np.array(lengths, dtype=np.int32), np.stack(targets), np.stack(allowed),
+                 np.stack(values).reshape(len(items), feature_count), list(meta))
 
 
 def describe(split: Split, name: str, log=print) -> None:

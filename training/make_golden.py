@@ -1,6 +1,6 @@
 """Writes the tiny golden fixtures that tie the Swift encoder to training/model.py.
 
-    python training/make_golden.py            # writes fixtures/encoder/{tiny,tiny-post-f16}/
+    python training/make_golden.py            # writes fixtures/encoder/{tiny,tiny-post-f16,tiny-features}/
     python training/make_golden.py --model models   # golden.json for a trained model directory
 
 Each fixture directory holds config.json, model.safetensors and golden.json (inputs, unpadded, and the
@@ -18,6 +18,7 @@ import random
 import torch
 from safetensors.torch import load_file, save_file
 
+import features as side_features
 from model import Config, MergeEncoder, pad_batch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,26 +45,40 @@ def randomise(model: MergeEncoder, generator: torch.Generator) -> None:
                 parameter.copy_(noise / fan_in**0.5)
 
 
+# Languages of the golden facts: some the feature list names, one it does not.
+FACT_LANGUAGES = ["java", "json", "python", "rust", "text", "go"]
+
+
 def make_examples(config: Config, rng: random.Random, lengths) -> list[dict]:
     examples = []
     for example_lengths in lengths:
         token_ids, edit_types = [], []
         for length in example_lengths:
-            ids = [rng.randrange(1, config.vocab_size) for _ in range(length)]
+            # Tokens from a narrow range so that the sides share tokens and the set features vary.
+            ids = [rng.randrange(4, min(config.vocab_size, 24)) for _ in range(length)]
             if ids:
                 ids[0] = 2  # [CLS]
-            types = [rng.randrange(1, config.edit_types) for _ in range(length)]
+            if length > 4:  # [SEP] around the conflict side, as the featurizer writes it
+                first = rng.randrange(1, length // 2)
+                ids[first] = 3
+                ids[rng.randrange(first + 1, length)] = 3
+            types = [rng.choice([1, 1, rng.randrange(1, config.edit_types)]) for _ in range(length)]
             token_ids.append(ids)
             edit_types.append(types)
-        examples.append({"token_ids": token_ids, "edit_types": edit_types})
+        region = rng.random() < 0.5
+        facts = {"region": region, "token_merge_clean": region and rng.random() < 0.5,
+                 "token_conflicts": rng.randrange(0, 4) if region else 0, "language": rng.choice(FACT_LANGUAGES)}
+        examples.append({"token_ids": token_ids, "edit_types": edit_types, "facts": facts})
     return examples
 
 
 def write_golden(model: MergeEncoder, examples: list[dict], path: str, tolerance: float) -> None:
     model.eval()
+    names = model.config.features
+    values = [side_features.values(names, e["token_ids"], e["edit_types"], e["facts"]) for e in examples]
     with torch.inference_mode():
         tokens, edits = pad_batch(examples)
-        logits = model(tokens, edits)
+        logits = model(tokens, edits, torch.tensor(values, dtype=torch.float32).reshape(len(examples), len(names)))
     for example, row in zip(examples, logits.tolist()):
         example["logits"] = row
     with open(path, "w") as handle:
@@ -71,11 +86,11 @@ def write_golden(model: MergeEncoder, examples: list[dict], path: str, tolerance
         handle.write("\n")
 
 
-def tiny_fixture(name: str, norm: str, dtype: torch.dtype, seed: int) -> None:
+def tiny_fixture(name: str, norm: str, dtype: torch.dtype, seed: int, features: list[str] | None = None) -> None:
     directory = os.path.join(ROOT, "fixtures", "encoder", name)
     os.makedirs(directory, exist_ok=True)
     generator = torch.Generator().manual_seed(seed)
-    config = Config(**TINY, norm=norm)
+    config = Config(**TINY, norm=norm, features=features or [])
     model = MergeEncoder(config)
     randomise(model, generator)
     # Round the parameters to the stored precision first, so the golden logits are those of the file.
@@ -112,6 +127,7 @@ def main() -> None:
     else:
         tiny_fixture("tiny", norm="pre", dtype=torch.float32, seed=1)
         tiny_fixture("tiny-post-f16", norm="post", dtype=torch.float16, seed=2)
+        tiny_fixture("tiny-features", norm="pre", dtype=torch.float32, seed=3, features=list(side_features.DEFAULT_NAMES))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ class Config:
     labels: list[str] = field(default_factory=lambda: list(DEFAULT_LABELS))
     norm: str = "pre"  # "pre" (GPT-2) or "post" (BERT)
     layer_norm_epsilon: float = 1e-5
+    # Names of the numeric side features (features.py); empty: the classifier sees the views alone.
+    features: list[str] = field(default_factory=list)
 
     @staticmethod
     def from_json(path: str) -> "Config":
@@ -114,6 +116,9 @@ class MergeEncoder(nn.Module):
         self.layers = nn.ModuleList(Layer(config) for _ in range(config.layers))
         self.final_norm = nn.LayerNorm(config.width, eps=config.layer_norm_epsilon) if config.norm == "pre" else None
         self.sequence_weights = nn.Parameter(torch.ones(SEQUENCES))
+        if config.features:
+            self.feature_projection = nn.Linear(len(config.features), config.width)
+            self.head = nn.Linear(config.width, config.width)
         self.classifier = nn.Linear(config.width, len(config.labels))
 
     def pooled(self, token_ids: torch.Tensor, edit_types: torch.Tensor) -> torch.Tensor:
@@ -130,14 +135,21 @@ class MergeEncoder(nn.Module):
         weights = mask.to(x.dtype)[..., None]
         return (x * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
 
-    def forward(self, token_ids: torch.Tensor, edit_types: torch.Tensor) -> torch.Tensor:
-        """[batch, 4, length] token ids and edit types -> [batch, labels] logits."""
+    def forward(self, token_ids: torch.Tensor, edit_types: torch.Tensor, features: torch.Tensor | None = None) -> torch.Tensor:
+        """[batch, 4, length] token ids and edit types (and [batch, features] side features when the
+        configuration names some) -> [batch, labels] logits."""
         batch, sequences, length = token_ids.shape
         if sequences != SEQUENCES:
             raise ValueError(f"expected {SEQUENCES} sequences per example, got {sequences}")
         pooled = self.pooled(token_ids.reshape(-1, length), edit_types.reshape(-1, length))
         pooled = pooled.reshape(batch, SEQUENCES, -1)
         combined = (pooled * self.sequence_weights[None, :, None]).sum(dim=1)
+        if self.config.features:
+            if features is None or features.shape != (batch, len(self.config.features)):
+                raise ValueError(f"expected [{batch}, {len(self.config.features)}] features")
+            # The side features join the pooled views, then one residual GELU layer lets them interact.
+            combined = combined + self.feature_projection(features)
+            combined = combined + F.gelu(self.head(combined), approximate="tanh")
         return self.classifier(combined)
 
 

@@ -32,6 +32,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataset import DEFAULT_DATA, LABELS, TOKEN, VALIDATION_REPOS, Split, describe, is_code, load  # noqa: E402
+from features import DEFAULT_NAMES as DEFAULT_FEATURES  # noqa: E402
 from model import Config, MergeEncoder, parameter_count  # noqa: E402
 
 THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
@@ -58,7 +59,7 @@ def probabilities(model: MergeEncoder, split: Split, batch_size: int = 256) -> n
     result = np.zeros((len(split), len(LABELS)), dtype=np.float32)
     for indices in split.batches(range(len(split)), batch_size):
         batch = split.batch(indices)
-        logits = model(batch["token_ids"], batch["edit_types"])
+        logits = model(batch["token_ids"], batch["edit_types"], batch["features"])
         logits = logits.masked_fill(~batch["allowed"], float("-inf"))
         result[indices] = torch.softmax(logits, dim=-1).numpy()
     return result
@@ -209,6 +210,7 @@ def main() -> None:
     parser.add_argument("--token-dropout", type=float, default=0.0,
                         help="probability of replacing an ordinary token id (not CLS/SEP/newline) by UNKNOWN while training")
     parser.add_argument("--region-weight", type=float, default=1.0, help="loss weight of region records")
+    parser.add_argument("--no-features", action="store_true", help="the views alone, without features.py's side features")
     parser.add_argument("--limit-per-file", type=int, help="read at most this many lines per file (testing)")
     arguments = parser.parse_args()
 
@@ -220,8 +222,10 @@ def main() -> None:
 
     started = time.time()
     validation_repos = [r for r in arguments.validation_repos.split(",") if r]
+    feature_names = [] if arguments.no_features else list(DEFAULT_FEATURES)
     train, validation, stats = load(
-        arguments.data, validation_repos, arguments.max_length, arguments.include_partial, arguments.limit_per_file
+        arguments.data, validation_repos, arguments.max_length, arguments.include_partial, arguments.limit_per_file,
+        feature_names=feature_names,
     )
     log(f"loaded in {time.time() - started:.0f}s: {stats}")
     describe(train, "train", log)
@@ -236,6 +240,7 @@ def main() -> None:
         max_length=arguments.max_length,
         labels=list(LABELS),
         norm=arguments.norm,
+        features=feature_names,
     )
     model = MergeEncoder(config)
     log(f"config {asdict(config)}; parameters {parameter_count(config):,}")
@@ -324,7 +329,7 @@ def main() -> None:
                 ids = batch["token_ids"]
                 drop = torch.from_numpy(swap_rng.random(tuple(ids.shape)) < arguments.token_dropout) & (ids > 4)
                 ids[drop] = 1  # UNKNOWN
-            logits = model(batch["token_ids"], batch["edit_types"])
+            logits = model(batch["token_ids"], batch["edit_types"], batch["features"])
             per_example = set_loss(logits, batch["targets"], batch["allowed"])
             weights = torch.from_numpy(np.where(is_region[np.asarray(indices)], arguments.region_weight, 1.0).astype(np.float32))
             loss = (per_example * weights).sum() / weights.sum()

@@ -29,6 +29,8 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
     public var labels: [String]
     public var normPlacement: NormPlacement
     public var layerNormEpsilon: Float
+    /// Names of the numeric side features (`ConflictFeatures`); empty: the classifier sees the views alone.
+    public var features: [String]
 
     enum CodingKeys: String, CodingKey {
         case vocabularySize = "vocab_size"
@@ -41,6 +43,7 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
         case labels
         case normPlacement = "norm"
         case layerNormEpsilon = "layer_norm_epsilon"
+        case features
     }
 
     public init(
@@ -53,7 +56,8 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
         editTypes: Int = EditType.count,
         labels: [String] = EncoderConfiguration.defaultLabels,
         normPlacement: NormPlacement = .pre,
-        layerNormEpsilon: Float = 1e-5
+        layerNormEpsilon: Float = 1e-5,
+        features: [String] = []
     ) {
         self.vocabularySize = vocabularySize
         self.layers = layers
@@ -65,6 +69,7 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
         self.labels = labels
         self.normPlacement = normPlacement
         self.layerNormEpsilon = layerNormEpsilon
+        self.features = features
     }
 
     public init(from decoder: any Decoder) throws {
@@ -79,6 +84,7 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
         labels = try container.decodeIfPresent([String].self, forKey: .labels) ?? Self.defaultLabels
         normPlacement = try container.decodeIfPresent(NormPlacement.self, forKey: .normPlacement) ?? .pre
         layerNormEpsilon = try container.decodeIfPresent(Float.self, forKey: .layerNormEpsilon) ?? 1e-5
+        features = try container.decodeIfPresent([String].self, forKey: .features) ?? []
     }
 
     /// Reads and validates `config.json`.
@@ -136,6 +142,12 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
         }
         if Set(labels).count != labels.count {
             throw EncoderError.invalidConfiguration(reason: "labels \(labels) contain duplicates")
+        }
+        if let unknown = features.first(where: { !ConflictFeatures.isKnown($0) }) {
+            throw EncoderError.invalidConfiguration(reason: "features names '\(unknown)', which this version does not compute; use a model exported for it")
+        }
+        if Set(features).count != features.count || features.count > 4_096 {
+            throw EncoderError.invalidConfiguration(reason: "features must be distinct names, at most 4096")
         }
         if !(layerNormEpsilon > 0 && layerNormEpsilon.isFinite) {
             throw EncoderError.invalidConfiguration(reason: "layer_norm_epsilon is \(layerNormEpsilon), expected a small positive number")

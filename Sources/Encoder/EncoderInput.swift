@@ -9,13 +9,17 @@ public struct EncoderInput: Sendable, Equatable {
     public var tokenIDs: [[Int32]]
     /// Edit type of every position of the four sequences (same lengths as `tokenIDs`).
     public var editTypes: [[Int32]]
+    /// What the resolver knows about the conflict; required by models whose configuration names
+    /// side `features` (see `ConflictFeatures`).
+    public var facts: ConflictFacts?
 
     /// The number of sequences every example carries.
     public static let sequenceCount = 4
 
-    public init(tokenIDs: [[Int32]], editTypes: [[Int32]]) {
+    public init(tokenIDs: [[Int32]], editTypes: [[Int32]], facts: ConflictFacts? = nil) {
         self.tokenIDs = tokenIDs
         self.editTypes = editTypes
+        self.facts = facts
     }
 }
 

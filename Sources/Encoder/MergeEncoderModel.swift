@@ -61,7 +61,8 @@ public final class MergeEncoderModel: Sendable {
                               longest: rebased.map(\.length).max() ?? 0)
             encoder.encode(tokenIDs: tokenIDs, editTypes: editTypes, spans: rebased, workspace: workspace)
             for example in 0..<(last - first) {
-                results.append(encoder.classify(pooled: workspace.pooled.pointer + example * 4 * configuration.width))
+                results.append(encoder.classify(pooled: workspace.pooled.pointer + example * 4 * configuration.width,
+                                                features: packed.features[first + example]))
             }
             first = last
         }
@@ -84,6 +85,8 @@ public final class MergeEncoderModel: Sendable {
         var editTypes: [Int32] = []
         var spans: [TransformerEncoder.SequenceSpan] = []
         var exampleTokenCounts: [Int] = []
+        /// Side features per example (empty when the configuration names none).
+        var features: [[Float]] = []
     }
 
     private func pack(_ batch: [EncoderInput]) throws -> PackedBatch {
@@ -123,6 +126,13 @@ public final class MergeEncoderModel: Sendable {
                 exampleTokens += length
             }
             packed.exampleTokenCounts.append(exampleTokens)
+            if configuration.features.isEmpty {
+                packed.features.append([])
+            } else if let facts = example.facts {
+                packed.features.append(ConflictFeatures.values(names: configuration.features, input: example, facts: facts))
+            } else {
+                throw EncoderError.invalidInput(example: exampleIndex, reason: "this model reads side features but the input carries no facts")
+            }
         }
         return packed
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Transformer encoder and classifier head: the whole forward pass, in one file.
 ///
 /// Sequences are *packed*: the tokens of every sequence of every example in a batch are stacked into
@@ -39,6 +41,9 @@ struct TransformerEncoder: @unchecked Sendable {
     /// The learned weight of each of the four pooled sequence vectors.
     let sequenceWeights: UnsafePointer<Float>
     let classifierWeight, classifierBias: UnsafePointer<Float>
+    /// With side features: their projection into the pooled space and the residual GELU layer after it.
+    let featureHead: (projectionWeight: UnsafePointer<Float>, projectionBias: UnsafePointer<Float>,
+                      hiddenWeight: UnsafePointer<Float>, hiddenBias: UnsafePointer<Float>)?
 
     /// Resolves and shape-checks every tensor the configuration requires.
     init(configuration: EncoderConfiguration, store: WeightStore) throws {
@@ -78,6 +83,12 @@ struct TransformerEncoder: @unchecked Sendable {
         sequenceWeights = try store.view("sequence_weights", shape: [EncoderInput.sequenceCount])
         classifierWeight = try store.view("classifier.weight", shape: [configuration.labels.count, width])
         classifierBias = try store.view("classifier.bias", shape: [configuration.labels.count])
+        let features = configuration.features.count
+        featureHead = features == 0 ? nil : (
+            projectionWeight: try store.view("feature_projection.weight", shape: [width, features]),
+            projectionBias: try store.view("feature_projection.bias", shape: [width]),
+            hiddenWeight: try store.view("head.weight", shape: [width, width]),
+            hiddenBias: try store.view("head.bias", shape: [width]))
     }
 
     /// Encodes packed sequences and writes one mean-pooled vector per sequence into `workspace.pooled`.
@@ -223,9 +234,9 @@ struct TransformerEncoder: @unchecked Sendable {
         }
     }
 
-    /// Logits of one example from its four pooled vectors: sum weighted by `sequence_weights`, then
-    /// the linear classifier.
-    func classify(pooled: UnsafePointer<Float>) -> [Float] {
+    /// Logits of one example from its four pooled vectors: sum weighted by `sequence_weights`; with side
+    /// features, plus their projection, plus a residual GELU layer; then the linear classifier.
+    func classify(pooled: UnsafePointer<Float>, features: [Float]) -> [Float] {
         let width = configuration.width
         var combined = [Float](repeating: 0, count: width)
         combined.withUnsafeMutableBufferPointer { combined in
@@ -234,11 +245,27 @@ struct TransformerEncoder: @unchecked Sendable {
                                          factor: sequenceWeights[sequence])
             }
         }
-        return (0..<configuration.labels.count).map { label in
-            var sum: Float = 0
-            let row = classifierWeight + label * width
-            for column in 0..<width { sum += row[column] * combined[column] }
-            return sum + classifierBias[label]
+        if let head = featureHead {
+            let projected = Self.linear(features, weight: head.projectionWeight, bias: head.projectionBias, outputs: width)
+            for column in 0..<width { combined[column] += projected[column] }
+            let hidden = Self.linear(combined, weight: head.hiddenWeight, bias: head.hiddenBias, outputs: width)
+            for column in 0..<width { combined[column] += Self.gelu(hidden[column]) }
         }
+        return Self.linear(combined, weight: classifierWeight, bias: classifierBias, outputs: configuration.labels.count)
+    }
+
+    /// weight (outputs x input.count, PyTorch layout) times input plus bias: one example, so plain loops.
+    private static func linear(_ input: [Float], weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outputs: Int) -> [Float] {
+        (0..<outputs).map { output in
+            var sum: Float = 0
+            let row = weight + output * input.count
+            for column in input.indices { sum += row[column] * input[column] }
+            return sum + bias[output]
+        }
+    }
+
+    /// GELU with the tanh approximation, as PyTorch's `gelu(approximate="tanh")`, for one value.
+    private static func gelu(_ x: Float) -> Float {
+        0.5 * x * (1 + tanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
     }
 }

@@ -81,14 +81,16 @@ public struct Miner {
                     ResolutionPattern.patterns(producing: resolution, for: conflict, ignoringLayout: true).map(\.rawValue)
                 }
             }
-            let regionFeatures = featurizer.features(base: tokenMerge.base, ours: tokenMerge.ours, theirs: tokenMerge.theirs)
-            try emit(MinedRecord(kind: "region", repo: name, commit: region.commit, path: region.path, language: region.language.name,
+            // The record's facts are the ones the resolver hands the model (training/features.py reads them).
+            let regionFeatures = featurizer.regionFeatures(of: tokenMerge, language: region.language)
+            let facts = regionFeatures.facts!
+            try emit(MinedRecord(kind: "region", repo: name, commit: region.commit, path: region.path, language: facts.language,
                                  region: region.index, conflict: nil, labels: labels, key: region.key, duplicate: duplicate,
-                                 tokenMergeClean: tokenMerge.isClean, tokenConflicts: tokenMerge.conflicts.count, conflictLabels: conflictLabels,
+                                 tokenMergeClean: facts.tokenMergeClean, tokenConflicts: facts.tokenConflicts, conflictLabels: conflictLabels,
                                  tokenIDs: regionFeatures.tokenIDs, editTypes: regionFeatures.editTypes))
             summary.records += 1
             for (index, patterns) in (conflictLabels ?? []).enumerated() {
-                let features = featurizer.features(of: tokenMerge, conflict: index)
+                let features = featurizer.features(of: tokenMerge, conflict: index, language: region.language)
                 try emit(MinedRecord(kind: "token_conflict", repo: name, commit: region.commit, path: region.path,
                                      language: region.language.name, region: region.index, conflict: index, labels: patterns,
                                      key: region.key + "-\(index)", duplicate: duplicate, tokenMergeClean: nil, tokenConflicts: nil,

@@ -67,6 +67,21 @@ public struct Featurizer: Sendable {
         return EncoderInput(tokenIDs: tokenIDs, editTypes: editTypes)
     }
 
+    /// Features of a whole region (its three sides, no context), with the facts of its token-level merge.
+    public func regionFeatures(of merge: TokenMerge, language: SourceLanguage) -> EncoderInput {
+        var input = features(base: merge.base, ours: merge.ours, theirs: merge.theirs)
+        input.facts = ConflictFacts(isRegion: true, tokenMergeClean: merge.isClean, tokenConflicts: merge.conflicts.count,
+                                    language: language.name)
+        return input
+    }
+
+    /// Features of one token conflict of a region's token-level merge, with its facts.
+    public func features(of merge: TokenMerge, conflict index: Int, language: SourceLanguage) -> EncoderInput {
+        var input = features(of: merge, conflict: index)
+        input.facts = ConflictFacts(isRegion: false, language: language.name)
+        return input
+    }
+
     /// Features of one token conflict of a token merge, with the stable tokens around it as context.
     public func features(of merge: TokenMerge, conflict index: Int) -> EncoderInput {
         var before: [Token] = [], after: [Token] = []

@@ -86,10 +86,12 @@ public struct RegionResolver: Sendable {
         }
         var batch: [EncoderInput] = []
         if model.decidesRegions {
-            batch.append(model.featurizer.features(base: merge.base, ours: merge.ours, theirs: merge.theirs))
+            batch.append(model.featurizer.regionFeatures(of: merge, language: tokenizer.language))
         }
         let firstConflict = batch.count
-        for index in merge.conflicts.indices { batch.append(model.featurizer.features(of: merge, conflict: index)) }
+        for index in merge.conflicts.indices {
+            batch.append(model.featurizer.features(of: merge, conflict: index, language: tokenizer.language))
+        }
         guard !batch.isEmpty, let probabilities = try? model.encoder.probabilities(batch) else {
             return merge.cleanResult.map { Choice(tokens: $0, method: "token_merge", probability: 1) }
         }

@@ -17,11 +17,11 @@ import Testing
 
     @Test func roundTripsThroughJSON() throws {
         let configuration = EncoderConfiguration(vocabularySize: 300, layers: 3, width: 48, heads: 6, feedForwardWidth: 96,
-                                                 maximumLength: 128, labels: ["A", "B"], normPlacement: .post)
+                                                 maximumLength: 128, labels: ["A", "B"], normPlacement: .post, features: ["region", "language=go"])
         let decoded = try EncoderConfiguration(json: configuration.json())
         #expect(decoded == configuration)
         let keys = try JSONSerialization.jsonObject(with: configuration.json()) as? [String: Any]
-        #expect(Set(keys?.keys ?? [:].keys) == ["vocab_size", "layers", "width", "heads", "ffn", "max_length", "edit_types", "labels", "norm", "layer_norm_epsilon"])
+        #expect(Set(keys?.keys ?? [:].keys) == ["vocab_size", "layers", "width", "heads", "ffn", "max_length", "edit_types", "labels", "norm", "layer_norm_epsilon", "features"])
     }
 
     @Test(arguments: [

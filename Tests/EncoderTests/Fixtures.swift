@@ -18,13 +18,14 @@ enum Fixtures {
         struct Example: Decodable {
             let tokenIDs: [[Int32]]
             let editTypes: [[Int32]]
+            let facts: ConflictFacts?
             let logits: [Float]
 
             enum CodingKeys: String, CodingKey {
-                case tokenIDs = "token_ids", editTypes = "edit_types", logits
+                case tokenIDs = "token_ids", editTypes = "edit_types", facts, logits
             }
 
-            var input: EncoderInput { EncoderInput(tokenIDs: tokenIDs, editTypes: editTypes) }
+            var input: EncoderInput { EncoderInput(tokenIDs: tokenIDs, editTypes: editTypes, facts: facts) }
         }
 
         let tolerance: Float

@@ -4,7 +4,7 @@ import Testing
 
 /// The Swift forward pass against logits computed by `training/model.py`.
 @Suite struct GoldenTests {
-    @Test(arguments: ["tiny", "tiny-post-f16"])
+    @Test(arguments: ["tiny", "tiny-post-f16", "tiny-features"])
     func matchesPyTorch(fixture: String) throws {
         let directory = Fixtures.directory(fixture)
         let model = try MergeEncoderModel(directory: directory)
@@ -22,6 +22,27 @@ import Testing
             let alone = try model.logits([example.input])[0]
             #expect(Fixtures.largestDifference(alone, logits) < 1e-5)
         }
+    }
+
+    @Test func featureModelsNeedFactsAndComputeTheFeaturesThemselves() throws {
+        let directory = Fixtures.directory("tiny-features")
+        let model = try MergeEncoderModel(directory: directory)
+        #expect(model.configuration.features.contains("a_changes_within_b"))
+        let example = try Fixtures.golden(in: directory).examples[0]
+        #expect(throws: EncoderError.self) { try model.logits([EncoderInput(tokenIDs: example.tokenIDs, editTypes: example.editTypes)]) }
+        // Different facts, different logits: the facts reach the classifier.
+        var other = example.input
+        let language = example.facts?.language == "java" ? "json" : "java"
+        other.facts?.language = language
+        #expect(try model.logits([other])[0] != example.logits)
+    }
+
+    @Test func unknownFeatureNamesAreRejected() throws {
+        var configuration = try Fixtures.tinyConfiguration()
+        configuration.features = ["region", "tabs_versus_spaces"]
+        #expect(throws: EncoderError.self) { try configuration.validate() }
+        configuration.features = ["region", "language=zig", "a_o.insert", "sides_jaccard"]
+        try configuration.validate()
     }
 
     @Test func float32WeightsAreUsedInPlaceAndFloat16AreConverted() throws {

@@ -8,10 +8,13 @@ whole conflicting hunk as one conflict, plus what the token-level merge made of 
 `key` across all files (files in sorted order, the first occurrence wins), and split by repository:
 the validation repositories are never trained on.
 
-Targets have ten outputs: the nine patterns, then TOKEN ("use the token-level result"). TOKEN is a
-target of a region when the clean token merge is the developer's resolution, or when the token merge
-leaves conflicts and every one of them has at least one correct pattern. Token-conflict records only
-use the first nine outputs (`allowed` masks TOKEN out of their softmax).
+Targets have eleven outputs: the nine patterns, TOKEN ("use the token-level result") and OTHER ("none of
+these": the developer wrote something else). TOKEN is a target of a region when the clean token merge is
+the developer's resolution, or when the token merge leaves conflicts and every one of them has at least
+one correct pattern. OTHER is the target of a record with no other target; it never resolves anything,
+it only takes probability away from wrong answers, so that confidence means something on conflicts no
+pattern can resolve. Token-conflict records use the nine patterns and OTHER (`allowed` masks TOKEN out
+of their softmax).
 """
 
 from __future__ import annotations
@@ -30,11 +33,12 @@ import torch
 import features as side_features
 
 PATTERNS = ["A", "B", "O", "AB", "BA", "A-O", "B-O", "AB-O", "BA-O"]
-LABELS = PATTERNS + ["TOKEN"]
+LABELS = PATTERNS + ["TOKEN", "OTHER"]
 TOKEN = len(PATTERNS)
+OTHER = TOKEN + 1
 # Swapping ours and theirs: sequences (a|o, o|a) <-> (b|o, o|b), and labels A<->B, AB<->BA, ...
 SWAP_SEQUENCES = [2, 3, 0, 1]
-SWAP_LABELS = [1, 0, 2, 4, 3, 6, 5, 8, 7, 9]
+SWAP_LABELS = [1, 0, 2, 4, 3, 6, 5, 8, 7, 9, 10]
 VALIDATION_REPOS = (
     "apollographql/apollo-client",
     "pypa/pip",
@@ -77,7 +81,8 @@ class Split:
         return len(self.meta)
 
     def trainable(self) -> np.ndarray:
-        """Indices of records with at least one correct label (an empty set cannot be learned)."""
+        """Indices of records with at least one target (all of them: a record without a correct
+        pattern has OTHER)."""
         return np.nonzero(self.targets.any(axis=1))[0]
 
     def batch(self, indices, swap: np.ndarray | None = None) -> dict[str, torch.Tensor]:
@@ -204,6 +209,8 @@ def _row(record: dict, max_length: int, feature_names: list[str]) -> tuple:
     if record["kind"] == "region":
         allowed[TOKEN] = True
         targets[TOKEN] = token_target(record)
+    allowed[OTHER] = True
+    targets[OTHER] = not targets.any()
     values = side_features.values(feature_names, [ids[:max_length] for ids in record["token_ids"]],
                                   [types[:max_length] for types in record["edit_types"]], facts(record))
     return tokens, edits, longest, targets, allowed, np.array(values, dtype=np.float32), {key: record.get(key) for key in _META_KEYS}
@@ -236,12 +243,10 @@ def describe(split: Split, name: str, log=print) -> None:
                 for j, label in enumerate(LABELS):
                     if split.targets[i, j]:
                         counts[label] += 1
-                if not split.targets[i].any():
-                    counts["(none)"] += 1
                 if kind == "region" and "token_merge" in split.meta[i]["labels"]:
                     counts["token_merge"] += 1
             total = len(chosen)
-            shown = ", ".join(f"{label} {100 * counts[label] / total:.1f}%" for label in LABELS + ["token_merge", "(none)"] if counts[label])
+            shown = ", ".join(f"{label} {100 * counts[label] / total:.1f}%" for label in LABELS + ["token_merge"] if counts[label])
             log(f"  {kind} {group} n={total}: {shown}")
         if kind == "region" and rows:
             conflicts = Counter(min(split.meta[i]["token_conflicts"] or 0, 2) for i in rows)

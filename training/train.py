@@ -2,16 +2,17 @@
 
     python training/train.py --out /work/data/run --max-minutes 90
 
-One model, ten outputs: the nine patterns, then TOKEN ("use the token-level result", regions only).
-Token-conflict records train the nine patterns (TOKEN is masked out of their softmax); region records
-train all ten. The loss maximises the summed probability of the correct label set,
--log sum_{y in labels} p(y); records without a correct label are not trained on, but count as
-unresolvable in the metrics. Optional augmentations: swapping ours and theirs (`--swap-prob`), and
+One model, eleven outputs: the nine patterns, TOKEN ("use the token-level result", regions only) and
+OTHER (no pattern reproduces the resolution). Token-conflict records train the nine patterns and OTHER
+(TOKEN is masked out of their softmax); region records train all eleven. The loss maximises the summed
+probability of the correct label set, -log sum_{y in labels} p(y); a record without a correct pattern
+trains OTHER, which is never chosen but takes probability away from the patterns, so that confidence is
+low where nothing the resolver can offer is right. Optional augmentations: swapping ours and theirs (`--swap-prob`), and
 replacing ordinary token ids by UNKNOWN (`--token-dropout`) so that the model leans on the edit structure
 more than on repository-specific tokens.
 
 Validation (repositories never trained on, see dataset.py) measures the region-level decision: the
-argmax over the ten outputs is correct when it is a pattern in the region's labels, or TOKEN and the
+argmax over the ten answers (OTHER is not one) is correct when it is a pattern in the region's labels, or TOKEN and the
 token merge is the resolution or every token conflict's argmax-over-nine is in that conflict's labels.
 The checkpoint with the best validation region accuracy is kept as `best.pt` in `--out`.
 """
@@ -31,7 +32,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dataset import DEFAULT_DATA, LABELS, TOKEN, VALIDATION_REPOS, Split, describe, is_code, load  # noqa: E402
+from dataset import DEFAULT_DATA, LABELS, OTHER, TOKEN, VALIDATION_REPOS, Split, describe, is_code, load  # noqa: E402
 from features import DEFAULT_NAMES as DEFAULT_FEATURES  # noqa: E402
 from model import Config, MergeEncoder, parameter_count  # noqa: E402
 
@@ -73,7 +74,7 @@ def region_decisions(split: Split, probs: np.ndarray) -> list[dict]:
         if m["kind"] != "region":
             continue
         labels = m["labels"]
-        prediction = int(np.argmax(probs[i]))
+        prediction = int(np.argmax(probs[i, :OTHER]))  # OTHER abstains; the best answer is still scored
         if prediction != TOKEN:
             correct = bool(split.targets[i, prediction])
             confidence = float(probs[i, prediction])
@@ -98,7 +99,7 @@ def region_decisions(split: Split, probs: np.ndarray) -> list[dict]:
                 "correct": correct,
                 "confidence": confidence,
                 "prediction": LABELS[prediction],
-                "oracle": bool(split.targets[i].any()),
+                "oracle": bool(split.targets[i, :OTHER].any()),
                 "take_ours": "A" in labels,
                 "take_theirs": "B" in labels,
                 "token_merge": "token_merge" in labels,
@@ -250,7 +251,7 @@ def main() -> None:
     steps_per_epoch = math.ceil(len(trainable) / arguments.batch_size)
     total_steps = max(1, int(arguments.epochs * steps_per_epoch))
     budget = arguments.max_minutes * 60
-    log(f"trainable records {len(trainable)} (skipped {len(train) - len(trainable)} without a correct label); "
+    log(f"trainable records {len(trainable)} ({int(train.targets[:, OTHER].sum())} of them OTHER); "
         f"{steps_per_epoch} steps per epoch, at most {total_steps} steps or {arguments.max_minutes} minutes")
 
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and not n.startswith("embeddings.")]

@@ -105,10 +105,11 @@ public struct RegionResolver: Sendable {
             var names: [String] = []
             var probability = 1.0
             for (offset, conflict) in merge.conflicts.enumerated() {
-                // Only the nine patterns apply to a token conflict: renormalise without TOKEN.
-                let scores = Array(probabilities[firstConflict + offset].prefix(patterns.count))
-                let total = scores.reduce(0, +)
-                let best = scores.indices.max { scores[$0] < scores[$1] }!
+                // TOKEN does not apply to a token conflict: renormalise without it. OTHER stays in the
+                // total (its mass is the model's doubt) but is never the answer.
+                let scores = probabilities[firstConflict + offset]
+                let total = scores.indices.reduce(Float(0)) { $0 + ($1 == model.tokenOutput ? 0 : scores[$1]) }
+                let best = scores.indices.prefix(patterns.count).max { scores[$0] < scores[$1] }!
                 probability *= Double(scores[best] / max(total, .leastNormalMagnitude))
                 resolutions.append(patterns[best].apply(to: conflict))
                 names.append(patterns[best].rawValue)
@@ -118,8 +119,10 @@ public struct RegionResolver: Sendable {
         }
         guard model.decidesRegions else { return tokenLevel }
 
+        // The best answer among the patterns and TOKEN; OTHER is not an answer.
         let region = probabilities[0]
-        let best = region.indices.max { region[$0] < region[$1] }!
+        let answers = region.indices.filter { $0 < patterns.count || $0 == model.tokenOutput }
+        let best = answers.max { region[$0] < region[$1] }!
         if best < patterns.count {
             return Choice(tokens: patterns[best].apply(base: merge.base, ours: merge.ours, theirs: merge.theirs),
                           method: patterns[best].rawValue, probability: Double(region[best]))

@@ -5,7 +5,8 @@ import Foundation
 /// confidence threshold calibrated on validation repositories.
 ///
 /// Its labels are the nine patterns in order, optionally followed by `TOKEN` ("keep the token-level
-/// result"): a model with `TOKEN` also decides whole regions.
+/// result": a model with it also decides whole regions) and then `OTHER` ("none of these": never
+/// chosen, it only takes probability away from wrong answers).
 public final class ResolutionModel: Sendable {
     public let encoder: MergeEncoderModel
     public let featurizer: Featurizer
@@ -14,8 +15,11 @@ public final class ResolutionModel: Sendable {
     public let defaultThreshold: Double
     /// Whether the model has the region-level `TOKEN` output.
     public let decidesRegions: Bool
+    /// The index of the `TOKEN` output, when there is one.
+    public let tokenOutput: Int?
 
     public static let tokenLabel = "TOKEN"
+    public static let otherLabel = "OTHER"
     public static let fallbackThreshold = 0.9
 
     /// Why a model directory cannot be used.
@@ -47,11 +51,12 @@ public final class ResolutionModel: Sendable {
         }
         let labels = encoder.configuration.labels
         let patterns = EncoderConfiguration.defaultLabels
-        guard Array(labels.prefix(patterns.count)) == patterns,
-              labels.count == patterns.count || labels == patterns + [Self.tokenLabel] else {
-            throw LoadError.unusable(directory, "its labels \(labels) are not the nine patterns (plus TOKEN)")
+        let accepted = [patterns, patterns + [Self.tokenLabel], patterns + [Self.tokenLabel, Self.otherLabel]]
+        guard accepted.contains(labels) else {
+            throw LoadError.unusable(directory, "its labels \(labels) are not the nine patterns (plus TOKEN, plus OTHER)")
         }
-        decidesRegions = labels.count == patterns.count + 1
+        tokenOutput = labels.firstIndex(of: Self.tokenLabel)
+        decidesRegions = tokenOutput != nil
         featurizer = Featurizer(vocabularySize: encoder.configuration.vocabularySize, maximumLength: encoder.configuration.maximumLength)
         var threshold = Self.fallbackThreshold
         if let data = manager.contents(atPath: directory.appendingPathComponent("decision.json").path),

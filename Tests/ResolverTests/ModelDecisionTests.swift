@@ -12,9 +12,9 @@ import TestSupport
     let ours = Array("x\ncall(gamma, beta);\ny\n".utf8)
     let theirs = Array("x\ncall(delta, beta);\ny\n".utf8)
 
-    func model(_ bias: [String: Float], withTokenLabel: Bool = true) throws -> (ResolutionModel, URL) {
+    func model(_ bias: [String: Float], withTokenLabel: Bool = true, withOtherLabel: Bool = false) throws -> (ResolutionModel, URL) {
         let directory = try CommandRunner.temporaryDirectory("model")
-        try BiasedModel.write(to: directory, bias: bias, withTokenLabel: withTokenLabel)
+        try BiasedModel.write(to: directory, bias: bias, withTokenLabel: withTokenLabel, withOtherLabel: withOtherLabel)
         return (try ResolutionModel(directory: directory), directory)
     }
 
@@ -57,6 +57,28 @@ import TestSupport
         #expect(String(decoding: result.text, as: UTF8.self).contains("<<<<<<< ours\ncall(gamma, beta);\n=======\n"))
         #expect(result.report.regions.first?.reason.contains("below the threshold") == true)
         #expect(result.regionCandidates[0]?.text == Array("call(delta, beta);\n".utf8))
+    }
+
+    @Test func otherIsNeverTheAnswerButItsDoubtLowersTheConfidence() throws {
+        let (model, directory) = try model(["OTHER": 6, "B": 3], withOtherLabel: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let doubtful = try resolve(with: model)
+        #expect(!doubtful.isClean)
+        let region = try #require(doubtful.report.regions.first)
+        #expect(region.method == "B" && region.reason.contains("below the threshold"))
+        #expect(abs((region.probability ?? 0) - exp(3.0) / (exp(6.0) + exp(3.0) + 9)) < 1e-4)
+        // Asked to answer everything, it answers with the best pattern, never with OTHER.
+        #expect(try resolve(with: model, threshold: 0).text == theirs)
+    }
+
+    @Test func tokenConflictsKeepOtherButNotTokenInTheirTotal() throws {
+        let (model, directory) = try model(["TOKEN": 6, "AB": 3, "OTHER": 2], withOtherLabel: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try resolve(with: model, threshold: 0)
+        let region = try #require(result.report.regions.first)
+        #expect(region.method == "token_patterns" && region.tokenPatterns == ["AB"])
+        let token = exp(6.0) / (exp(6.0) + exp(3.0) + exp(2.0) + 8), conflict = exp(3.0) / (exp(3.0) + exp(2.0) + 8)
+        #expect(abs((region.probability ?? 0) - token * conflict) < 1e-4)
     }
 
     @Test func aModelWithoutTokenOutputClassifiesTokenConflictsOnly() throws {

@@ -12,8 +12,9 @@ public enum BiasedModel {
     }
 
     /// Writes config.json, model.safetensors and decision.json into `directory`.
-    public static func write(to directory: URL, bias: [String: Float], withTokenLabel: Bool = true, threshold: Double = 0.5) throws {
-        let labels = nineLabels + (withTokenLabel ? ["TOKEN"] : [])
+    public static func write(to directory: URL, bias: [String: Float], withTokenLabel: Bool = true, withOtherLabel: Bool = false,
+                             threshold: Double = 0.5) throws {
+        let labels = nineLabels + (withTokenLabel ? ["TOKEN"] : []) + (withOtherLabel ? ["OTHER"] : [])
         var configuration = try EncoderConfiguration(contentsOf: tinyFixture.appendingPathComponent("config.json"))
         configuration.labels = labels
         let weights = try SafeTensors(contentsOf: tinyFixture.appendingPathComponent("model.safetensors"))

@@ -6,7 +6,7 @@ Writes `config.json` (the keys Sources/Encoder/EncoderConfiguration.swift reads;
 patterns then TOKEN), `model.safetensors` (F16 by default), `golden.json` (make_golden.py's format, so
 `swift test --filter EncoderTests` checks the shipped model against PyTorch), `decision.json` (the
 confidence threshold Sources/Resolver/ResolutionModel.swift reads: the lowest one reaching
-`--target-precision` on the validation regions) and `MODEL_CARD.md` (data, repositories and commits,
+`--target-precision`, 0.85 by default, on the validation regions of code files) and `MODEL_CARD.md` (data, repositories and commits,
 configuration, validation numbers).
 """
 
@@ -87,8 +87,8 @@ def main() -> None:
     parser.add_argument("--out", default="models")
     parser.add_argument("--dtype", choices=["f16", "f32"], default="f16")
     parser.add_argument("--data", default=DEFAULT_DATA, help="mined data directory (for commits.txt in the model card)")
-    parser.add_argument("--target-precision", type=float, default=0.8, help="calibrate decision.json's threshold to this validation precision")
-    parser.add_argument("--calibrate-on", choices=["all", "code", "non_code"], default="all")
+    parser.add_argument("--target-precision", type=float, default=0.85, help="calibrate decision.json's threshold to this validation precision")
+    parser.add_argument("--calibrate-on", choices=["all", "code", "non_code"], default="code")
     arguments = parser.parse_args()
 
     checkpoint = torch.load(arguments.checkpoint, map_location="cpu", weights_only=False)
@@ -113,15 +113,15 @@ def main() -> None:
 
 
 def calibrate(metrics: dict | None, target: float, group: str) -> dict:
-    """The lowest threshold whose validation precision reaches `target` (RegionResolver reads
-    decision.json's `threshold`) among those that resolve at least 20 regions; the resolver's fallback
-    0.9 when none does."""
+    """The lowest threshold from which validation precision stays at or above `target` (RegionResolver
+    reads decision.json's `threshold`): every higher threshold of the sweep that still resolves at least 20
+    regions must reach it too, so that one lucky dip cannot set it. The resolver's fallback 0.9 when none does."""
     summary = (metrics or {}).get(group) or {}
-    sweep = summary.get("sweep") or {}
-    for threshold, point in sorted(sweep.items(), key=lambda item: float(item[0])):
-        # At least 20 resolved regions, so that one lucky region cannot set the threshold.
-        if point["coverage"] * summary["regions"] >= 20 and point["precision"] >= target:
-            return {"threshold": float(threshold), "target_precision": target, "calibrated_on": f"validation {group} regions",
+    sweep = sorted(((float(t), p) for t, p in (summary.get("sweep") or {}).items()), key=lambda item: item[0])
+    counted = [(t, p) for t, p in sweep if p["coverage"] * summary["regions"] >= 20]
+    for index, (threshold, point) in enumerate(counted):
+        if all(later["precision"] >= target for _, later in counted[index:]):
+            return {"threshold": threshold, "target_precision": target, "calibrated_on": f"validation {group} regions",
                     "precision": round(point["precision"], 4), "coverage": round(point["coverage"], 4),
                     "note": f"validation {group}: precision {100 * point['precision']:.1f}% at coverage {100 * point['coverage']:.1f}%"}
     return {"threshold": 0.9, "target_precision": target, "note": f"no threshold reaches precision {target} on validation {group}"}

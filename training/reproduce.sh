@@ -21,7 +21,7 @@ BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/mergebert
 for repo in $(sed -e 's/#.*//' "$ROOT/training/repos.txt" | awk 'NF {print $1}'); do
   dir=$CLONES/${repo/\//+}/repo
   out=$DATA/mined/${repo/\//+}.jsonl
-  [ -s "$out" ] && continue
+  [ -e "$out" ] && continue  # finished (empty when a history has no located conflict)
   [ -d "$dir" ] || git clone --mirror "https://github.com/$repo.git" "$dir"
   start=$(date +%s)
   "$BIN" mine --repo "$dir" --name "$repo" --out "$out.tmp" 2>> "$DATA/mine.log"

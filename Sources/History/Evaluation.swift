@@ -31,12 +31,14 @@ public struct EvaluationReport: Sendable, Codable {
     /// The resolution that would have been right for each located region (see `OracleLabel`) → count.
     public var byLabel: [String: Int] = [:]
     public var curve: [CurvePoint] = []
+    /// The same curve over code files only.
+    public var codeCurve: [CurvePoint] = []
     public var skipped: [String: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
         case repo, files, regions, duplicates, unique, seconds, tools, code, curve, skipped
         case mergesReplayed = "merges_replayed", mergesWithConflicts = "merges_with_conflicts"
-        case regionsLocated = "regions_located", byLanguage = "by_language", byLabel = "by_label"
+        case regionsLocated = "regions_located", byLanguage = "by_language", byLabel = "by_label", codeCurve = "code_curve"
     }
 
     public init(repo: String) {
@@ -76,6 +78,8 @@ public struct Evaluation {
         report.unique = unique
         var seen = Set<String>()
         var candidates: [(probability: Double, correct: Bool)] = []
+        var codeCandidates: [(probability: Double, correct: Bool)] = []
+        var codeRegionsLocated = 0
         let totals = try scanner.scan(repository: repository, progress: progress) { region, _ in
             if unique {
                 guard seen.insert(region.key).inserted else {
@@ -97,8 +101,11 @@ public struct Evaluation {
                     report.code[tool.rawValue, default: ToolScore()].record(suggestion: suggestion, developer: developer)
                 }
             }
+            if region.language.isCode { codeRegionsLocated += 1 }
             if let candidate = region.candidate {
-                candidates.append((candidate.probability, equalIgnoringWhitespace(candidate.text, developer)))
+                let scored = (candidate.probability, equalIgnoringWhitespace(candidate.text, developer))
+                candidates.append(scored)
+                if region.language.isCode { codeCandidates.append(scored) }
             }
             report.byLabel[OracleLabel.label(for: region, developer: developer, tokenMerge: tokenMerge), default: 0] += 1
         }
@@ -108,6 +115,7 @@ public struct Evaluation {
         report.skipped = totals.skipped
         for tool in Tool.allCases where report.tools[tool.rawValue] == nil { report.tools[tool.rawValue] = ToolScore() }
         report.curve = Self.curve(candidates, regions: report.regionsLocated)
+        report.codeCurve = Self.curve(codeCandidates, regions: codeRegionsLocated)
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
@@ -150,6 +158,12 @@ extension EvaluationReport {
         block("all located regions", tools)
         if !code.isEmpty { block("code files", code) }
         for language in byLanguage.keys.sorted() { block(language, byLanguage[language]!) }
+        for (title, points) in [("all located regions", curve), ("code files", codeCurve)] where points.contains(where: { $0.coverage > 0 }) {
+            lines.append("")
+            lines.append("mergebert by threshold, \(title) (precision / coverage):")
+            lines.append(points.map { String(format: "%.2f: %.1f%% / %.1f%%", $0.threshold, $0.precision * 100, $0.coverage * 100) }
+                .joined(separator: "  "))
+        }
         if !byLabel.isEmpty {
             lines.append("")
             lines.append("right answer: " + byLabel.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

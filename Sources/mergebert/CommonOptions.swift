@@ -22,6 +22,9 @@ struct ResolutionOptions: ParsableArguments {
     @Option(help: "Resolve only above this probability (default: the model's calibrated threshold).")
     var threshold: Double?
 
+    @Flag(help: "Resolve without the model: clean token merges only (also MERGEBERT_MODEL=none).")
+    var noModel = false
+
     /// `MERGEBERT=0` in the environment turns resolution off: git's own line merge, unchanged.
     var resolutionEnabled: Bool {
         ProcessInfo.processInfo.environment["MERGEBERT"] != "0"
@@ -33,7 +36,7 @@ struct ResolutionOptions: ParsableArguments {
         var options = ResolverOptions(style: style, markers: markers, path: path, resolutionEnabled: resolutionEnabled,
                                       tokenMergeEnabled: !noTokenMerge)
         options.threshold = threshold
-        guard resolutionEnabled, !noTokenMerge else { return options }
+        guard resolutionEnabled, !noTokenMerge, !noModel else { return options }
         switch loadResolutionModel(explicit: model) {
         case .success(let loaded): options.model = loaded
         case .failure(let error):
@@ -44,8 +47,10 @@ struct ResolutionOptions: ParsableArguments {
     }
 }
 
-/// The model named by `explicit` or `MERGEBERT_MODEL`, else the one found next to the executable, else none.
+/// The model named by `explicit` or `MERGEBERT_MODEL`, else the one found next to the executable, else none
+/// (also when `MERGEBERT_MODEL` is `none`).
 func loadResolutionModel(explicit: String?) -> Result<ResolutionModel?, Error> {
+    if explicit == nil, ProcessInfo.processInfo.environment["MERGEBERT_MODEL"] == "none" { return .success(nil) }
     guard let directory = explicit.map({ URL(fileURLWithPath: $0) }) ?? ResolutionModel.discover() else { return .success(nil) }
     return Result { try ResolutionModel(directory: directory) }
 }

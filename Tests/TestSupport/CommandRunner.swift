@@ -34,6 +34,9 @@ public enum CommandRunner {
         environment["GIT_COMMITTER_EMAIL"] = "test@example.com"
         environment["GIT_EDITOR"] = "true"
         environment.removeValue(forKey: "MERGEBERT")
+        // Git conventions do not depend on the model: pin the deterministic token-merge-only resolver unless a
+        // test names a model (`--model`, or MERGEBERT_MODEL in `extra`).
+        environment["MERGEBERT_MODEL"] = "none"
         environment.removeValue(forKey: "GIT_DIR")
         environment.removeValue(forKey: "GIT_WORK_TREE")
         for (key, value) in extra { environment[key] = value }

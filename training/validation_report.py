@@ -1,0 +1,113 @@
+"""Scores a model directory with `mergebert eval --unique` on every validation repository and writes the
+figures (code files) as a Markdown section for models/MODEL_CARD.md.
+
+    python training/validation_report.py --model models --clones /work/.mirror --out /work/data/validation
+
+For each repository it runs the release binary on `CLONES/OWNER+NAME/repo` with the model and its calibrated
+threshold, keeps the JSON report in `--out`, and prints a table: the model at its default threshold
+(precision, accuracy, coverage), the model answering every region (the curve's threshold 0: the best candidate
+of every region, before the threshold), the baselines (take ours, take theirs, token merge, token merge else
+ours), and the precision/coverage curve. The pooled row adds the counts of the five repositories.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dataset import VALIDATION_REPOS  # noqa: E402
+
+BASELINES = ["take_ours", "take_theirs", "token_merge", "token_merge_else_ours"]
+
+
+def run_eval(binary: str, clones: str, repo: str, model: str, out: str) -> dict:
+    path = os.path.join(out, repo.replace("/", "+") + ".json")
+    if not os.path.exists(path):
+        clone = os.path.join(clones, repo.replace("/", "+"), "repo")
+        subprocess.run([binary, "eval", "--repo", clone, "--name", repo, "--unique", "--model", model, "--json", path + ".tmp"],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.replace(path + ".tmp", path)
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def pooled(reports: list[dict]) -> dict:
+    """Counts summed over repositories: tools' resolved/correct/regions and the curve's taken/correct."""
+    tools = {}
+    for name in ["mergebert"] + BASELINES:
+        resolved = sum(r["code"].get(name, {}).get("resolved", 0) for r in reports)
+        correct = sum(r["code"].get(name, {}).get("correct", 0) for r in reports)
+        regions = sum(r["code"].get(name, {}).get("regions", 0) for r in reports)
+        tools[name] = {"resolved": resolved, "correct": correct, "regions": regions,
+                       "precision": correct / resolved if resolved else 0.0, "accuracy": correct / regions if regions else 0.0,
+                       "coverage": resolved / regions if regions else 0.0}
+    curve = []
+    regions = tools["mergebert"]["regions"]
+    for index, point in enumerate(reports[0]["code_curve"]):
+        taken = sum(r["code_curve"][index]["coverage"] * r["code"]["mergebert"]["regions"] for r in reports)
+        correct = sum(r["code_curve"][index]["accuracy"] * r["code"]["mergebert"]["regions"] for r in reports)
+        curve.append({"threshold": point["threshold"], "precision": correct / taken if taken else 0.0,
+                      "coverage": taken / regions if regions else 0.0, "accuracy": correct / regions if regions else 0.0})
+    return {"repo": "pooled", "code": tools, "code_curve": curve}
+
+
+def markdown(reports: list[dict], threshold: float) -> str:
+    rows = reports + [pooled(reports)]
+    lines = [
+        "## Validation: `mergebert eval --unique`, code files, located regions",
+        "",
+        f"The model at its calibrated threshold {threshold}, the model answering every region (threshold 0), and the baselines.",
+        "Accuracy counts every located region (a region left conflicted is not correct); precision counts the regions",
+        "a tool resolved.",
+        "",
+        "| repository | regions | model: precision | model: coverage | model: accuracy | model at threshold 0: accuracy | "
+        "take ours | take theirs | token merge (precision / coverage) | token merge else ours | best baseline |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for report in rows:
+        code = report["code"]
+        model = code["mergebert"]
+        answered = report["code_curve"][0]["accuracy"] if report["code_curve"] else 0.0
+        best = max(code[name]["accuracy"] for name in BASELINES)
+        lines.append(
+            f"| {report['repo']} | {model['regions']} | {percent(model['precision'])} | {percent(model['coverage'])} | "
+            f"{percent(model['accuracy'])} | {percent(answered)} | {percent(code['take_ours']['accuracy'])} | "
+            f"{percent(code['take_theirs']['accuracy'])} | {percent(code['token_merge']['precision'])} / "
+            f"{percent(code['token_merge']['coverage'])} | {percent(code['token_merge_else_ours']['accuracy'])} | {percent(best)} |"
+        )
+    lines += ["", "Precision / coverage of the model by threshold (code files):", ""]
+    thresholds = [point["threshold"] for point in rows[-1]["code_curve"]]
+    lines.append("| repository | " + " | ".join(f"{t:g}" for t in thresholds) + " |")
+    lines.append("|---|" + "---|" * len(thresholds))
+    for report in rows:
+        lines.append(f"| {report['repo']} | " + " | ".join(f"{percent(p['precision'])} / {percent(p['coverage'])}"
+                                                           for p in report["code_curve"]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="models")
+    parser.add_argument("--clones", default="/work/.mirror")
+    parser.add_argument("--out", default="/work/data/validation", help="directory for the JSON reports (reused when present)")
+    parser.add_argument("--binary", default=".build/release/mergebert")
+    parser.add_argument("--repos", default=",".join(VALIDATION_REPOS))
+    arguments = parser.parse_args()
+    os.makedirs(arguments.out, exist_ok=True)
+    with open(os.path.join(arguments.model, "decision.json")) as handle:
+        threshold = json.load(handle)["threshold"]
+    reports = [run_eval(arguments.binary, arguments.clones, repo, arguments.model, arguments.out)
+               for repo in arguments.repos.split(",") if repo]
+    print(markdown(reports, threshold))
+
+
+if __name__ == "__main__":
+    main()

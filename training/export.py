@@ -15,56 +15,109 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import sys
+from collections import Counter
 
 import torch
 from safetensors.torch import save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dataset import DEFAULT_DATA, VALIDATION_REPOS  # noqa: E402
+from dataset import DEFAULT_DATA, VALIDATION_REPOS, mined_files, token_target  # noqa: E402
 from make_golden import model_golden  # noqa: E402
-from model import Config, MergeEncoder  # noqa: E402
+from model import Config, MergeEncoder, parameter_count  # noqa: E402
 
 
 def percent(value) -> str:
     return f"{100 * value:.1f}%"
 
 
-def model_card(checkpoint: dict, config: Config, data: str, dtype: str) -> str:
+def label_distribution(data: str, validation_repos: set[str]) -> list[str]:
+    """Markdown rows: deduplicated records per split, kind and code/non-code, and the share of each label."""
+    seen: set[str] = set()
+    counts: dict[tuple, Counter] = {}
+    for path in mined_files(data):
+        with open(path) as handle:
+            for line in handle:
+                record = json.loads(line)
+                if record["key"] in seen:
+                    continue
+                seen.add(record["key"])
+                split = "validation" if record["repo"] in validation_repos else "train"
+                group = "non-code" if record["language"] in {"json", "xml", "yaml", "text"} else "code"
+                counter = counts.setdefault((split, record["kind"], group), Counter())
+                counter["records"] += 1
+                labels = set(record["labels"]) - {"token_merge"}
+                if record["kind"] == "region" and token_target(record):
+                    labels.add("TOKEN")
+                for label in labels or {"OTHER"}:
+                    counter[label] += 1
+    names = ["A", "B", "O", "AB", "BA", "A-O", "B-O", "AB-O", "BA-O", "TOKEN", "OTHER"]
+    rows = ["| split | kind | group | records | " + " | ".join(names) + " |", "|---|---|---|---|" + "---|" * len(names)]
+    for key in sorted(counts):
+        counter = counts[key]
+        rows.append(f"| {key[0]} | {key[1]} | {key[2]} | {counter['records']} | "
+                    + " | ".join(f"{100 * counter[n] / counter['records']:.1f}%" for n in names) + " |")
+    return rows
+
+
+def training_minutes(checkpoint_path: str, step: int | None) -> float | None:
+    """Minutes of training up to the checkpoint's step, from the run's metrics.jsonl."""
+    path = os.path.join(os.path.dirname(checkpoint_path), "metrics.jsonl")
+    if not os.path.exists(path):
+        return None
+    for line in open(path):
+        entry = json.loads(line)
+        if entry.get("step") == step:
+            return entry.get("minutes")
+    return None
+
+
+def model_card(checkpoint: dict, config: Config, data: str, dtype: str, checkpoint_path: str, weights_bytes: int) -> str:
     arguments = checkpoint.get("arguments", {})
     metrics = checkpoint.get("metrics") or {}
     stats = checkpoint.get("stats", {})
+    validation_repos = arguments.get("validation_repos", ",".join(VALIDATION_REPOS)).split(",")
+    minutes = training_minutes(checkpoint_path, checkpoint.get("step"))
     lines = [
         "# Model card: merge encoder",
         "",
-        "A MergeBERT-style classifier over the four aligned sequences a|o, o|a, b|o, o|b of a conflict.",
-        f"Outputs: {', '.join(config.labels)} (TOKEN: use the token-level merge of the region, each token",
-        "conflict resolved by its own argmax over the nine patterns).",
+        "A MergeBERT-style classifier over the four aligned sequences a|o, o|a, b|o, o|b of a conflict, plus",
+        f"{len(config.features)} side features (training/features.py, Sources/Encoder/ConflictFeatures.swift).",
+        f"Outputs: {', '.join(config.labels)}. TOKEN: use the token-level merge of the region, each token conflict",
+        "resolved by its own best pattern. OTHER: none of these; never an answer, its probability is the model's doubt.",
         "",
         "## Architecture",
         "",
         f"layers {config.layers}, width {config.width}, heads {config.heads}, ffn {config.ffn}, max_length "
-        f"{config.max_length}, vocabulary {config.vocab_size} (hashed), norm {config.norm}; weights {dtype}.",
+        f"{config.max_length}, vocabulary {config.vocab_size} (hashed), norm {config.norm}; "
+        f"{parameter_count(config):,} parameters; weights {dtype}, {weights_bytes / 1e6:.1f} MB.",
         "",
         "## Training",
         "",
-        f"Reproduce with `training/README.md`. Step {checkpoint.get('step')}; arguments:",
+        f"Hardware: CPU only ({platform.machine()}, {os.cpu_count()} cores, {arguments.get('threads')} PyTorch thread(s)); "
+        + (f"the checkpoint is from minute {minutes:.0f} of training, " if minutes is not None else "")
+        + f"step {checkpoint.get('step')}. Reproduce with `training/reproduce.sh` (training/README.md). Arguments:",
         "",
         "```",
         json.dumps(arguments, indent=1, sort_keys=True),
         "```",
         "",
         f"Records read {stats.get('records')}, duplicates dropped {stats.get('duplicates')} (by key, across repositories).",
-        f"Validation repositories (never trained on): {', '.join(arguments.get('validation_repos', ','.join(VALIDATION_REPOS)).split(','))}.",
+        f"Validation repositories (never trained on): {', '.join(validation_repos)}.",
+        "",
+        "Deduplicated records and the share of each correct label (a record can have several; OTHER: none):",
         "",
     ]
+    lines += label_distribution(data, set(validation_repos)) + [""]
     commits = os.path.join(data, "commits.txt")
     if os.path.exists(commits):
         lines += ["Mined repositories (OWNER/NAME, HEAD commit, seconds to mine):", "", "```"]
         lines += [line.rstrip() for line in open(commits) if line.strip()]
         lines += ["```", ""]
     if metrics:
-        lines += ["## Validation (regions, deduplicated)", "", "| group | regions | accuracy | oracle | take ours | take theirs | token merge else ours |",
+        lines += ["## Validation in training (regions, deduplicated across repositories)", "",
+                  "| group | regions | accuracy | oracle | take ours | take theirs | token merge else ours |",
                   "|---|---|---|---|---|---|---|"]
         for group in ("code", "non_code", "all"):
             s = metrics.get(group, {})
@@ -106,7 +159,8 @@ def main() -> None:
         json.dump(decision, handle, indent=2, sort_keys=True)
         handle.write("\n")
     with open(os.path.join(arguments.out, "MODEL_CARD.md"), "w") as handle:
-        handle.write(model_card(checkpoint, config, arguments.data, arguments.dtype.upper()))
+        weights_bytes = os.path.getsize(os.path.join(arguments.out, "model.safetensors"))
+        handle.write(model_card(checkpoint, config, arguments.data, arguments.dtype.upper(), arguments.checkpoint, weights_bytes))
         handle.write(f"\n## Decision threshold\n\n`decision.json`: {json.dumps(decision, sort_keys=True)}\n")
     print(f"wrote {arguments.out}/config.json, model.safetensors ({arguments.dtype}), golden.json, decision.json, MODEL_CARD.md")
     print(f"threshold {decision['threshold']}: {decision.get('note', '')}")

@@ -57,7 +57,7 @@ def set_loss(logits: torch.Tensor, targets: torch.Tensor, allowed: torch.Tensor)
 def probabilities(model: MergeEncoder, split: Split, batch_size: int = 256) -> np.ndarray:
     """Softmax over the allowed outputs for every row of the split (0 where not allowed)."""
     model.eval()
-    result = np.zeros((len(split), len(LABELS)), dtype=np.float32)
+    result = np.zeros((len(split), len(model.config.labels)), dtype=np.float32)
     for indices in split.batches(range(len(split)), batch_size):
         batch = split.batch(indices)
         logits = model(batch["token_ids"], batch["edit_types"], batch["features"])

@@ -3,11 +3,14 @@ figures (code files) as a Markdown section for models/MODEL_CARD.md.
 
     python training/validation_report.py --model models --clones /work/.mirror --out /work/data/validation
 
-For each repository it runs the release binary on `CLONES/OWNER+NAME/repo` with the model and its calibrated
-threshold, keeps the JSON report in `--out`, and prints a table: the model at its default threshold
-(precision, accuracy, coverage), the model answering every region (the curve's threshold 0: the best candidate
-of every region, before the threshold), the baselines (take ours, take theirs, token merge, token merge else
-ours), and the precision/coverage curve. The pooled row adds the counts of the five repositories.
+For each repository it runs the release binary on `CLONES/OWNER+NAME/repo` with the model, keeps the JSON
+report in `--out`, and prints a table: the model at its default threshold (precision, accuracy, coverage), the
+model answering every region (threshold 0), the baselines (take ours, take theirs, token merge, token merge
+else ours), and the precision/coverage curve. The model's figures come from the report's curve, which counts
+exactly the candidates the resolver writes at each threshold (safety checks included). The pooled row adds
+the counts of the five repositories. With `--calibrate`, decision.json's threshold becomes the lowest curve
+threshold from which the pooled precision on code files stays at `--target-precision` or above (points with
+fewer than 20 resolved regions do not count).
 """
 
 from __future__ import annotations
@@ -59,6 +62,23 @@ def pooled(reports: list[dict]) -> dict:
     return {"repo": "pooled", "code": tools, "code_curve": curve}
 
 
+def calibrate(report: dict, target: float) -> dict:
+    """The lowest threshold of the pooled code curve from which precision stays at `target` or above."""
+    regions = report["code"]["mergebert"]["regions"]
+    counted = [p for p in report["code_curve"] if p["coverage"] * regions >= 20]
+    for index, point in enumerate(counted):
+        if all(later["precision"] >= target for later in counted[index:]):
+            return {"threshold": point["threshold"], "target_precision": target,
+                    "calibrated_on": "mergebert eval --unique, code files of the validation repositories, pooled",
+                    "precision": round(point["precision"], 4), "coverage": round(point["coverage"], 4),
+                    "note": f"validation code: precision {100 * point['precision']:.1f}% at coverage {100 * point['coverage']:.1f}%"}
+    return {"threshold": 0.99, "target_precision": target, "note": f"no threshold reaches precision {target} on validation code"}
+
+
+def point_at(report: dict, threshold: float) -> dict:
+    return next(p for p in report["code_curve"] if abs(p["threshold"] - threshold) < 1e-9)
+
+
 def markdown(reports: list[dict], threshold: float) -> str:
     rows = reports + [pooled(reports)]
     lines = [
@@ -74,11 +94,11 @@ def markdown(reports: list[dict], threshold: float) -> str:
     ]
     for report in rows:
         code = report["code"]
-        model = code["mergebert"]
-        answered = report["code_curve"][0]["accuracy"] if report["code_curve"] else 0.0
+        model = point_at(report, threshold)
+        answered = point_at(report, 0)["accuracy"]
         best = max(code[name]["accuracy"] for name in BASELINES)
         lines.append(
-            f"| {report['repo']} | {model['regions']} | {percent(model['precision'])} | {percent(model['coverage'])} | "
+            f"| {report['repo']} | {code['mergebert']['regions']} | {percent(model['precision'])} | {percent(model['coverage'])} | "
             f"{percent(model['accuracy'])} | {percent(answered)} | {percent(code['take_ours']['accuracy'])} | "
             f"{percent(code['take_theirs']['accuracy'])} | {percent(code['token_merge']['precision'])} / "
             f"{percent(code['token_merge']['coverage'])} | {percent(code['token_merge_else_ours']['accuracy'])} | {percent(best)} |"
@@ -100,12 +120,21 @@ def main() -> None:
     parser.add_argument("--out", default="/work/data/validation", help="directory for the JSON reports (reused when present)")
     parser.add_argument("--binary", default=".build/release/mergebert")
     parser.add_argument("--repos", default=",".join(VALIDATION_REPOS))
+    parser.add_argument("--calibrate", action="store_true", help="rewrite the model's decision.json from the pooled code curve")
+    parser.add_argument("--target-precision", type=float, default=0.85)
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
-    with open(os.path.join(arguments.model, "decision.json")) as handle:
-        threshold = json.load(handle)["threshold"]
     reports = [run_eval(arguments.binary, arguments.clones, repo, arguments.model, arguments.out)
                for repo in arguments.repos.split(",") if repo]
+    decision_path = os.path.join(arguments.model, "decision.json")
+    if arguments.calibrate:
+        decision = calibrate(pooled(reports), arguments.target_precision)
+        with open(decision_path, "w") as handle:
+            json.dump(decision, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+        print(f"decision.json: {json.dumps(decision, sort_keys=True)}", file=sys.stderr)
+    with open(decision_path) as handle:
+        threshold = json.load(handle)["threshold"]
     print(markdown(reports, threshold))
 
 

@@ -122,7 +122,7 @@ public struct Evaluation {
 }
 
 extension Evaluation {
-    static let thresholds = [0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99]
+    static let thresholds = [0, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99]
 
     /// Precision, coverage and accuracy if only candidates at or above each threshold were taken.
     /// Without a model every candidate is a clean token merge at probability 1: one point repeated.

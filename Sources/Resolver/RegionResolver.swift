@@ -26,7 +26,9 @@ public struct RegionResolver: Sendable {
         public var method: String?
         /// The chosen candidate's probability (1 for a clean token merge without a model).
         public var probability: Double?
-        /// The best candidate before the threshold, for precision/coverage curves.
+        /// The best candidate before the threshold (nil when the safety checks refuse it), for
+        /// precision/coverage curves: taking the candidates at or above a threshold is exactly what the
+        /// resolver does with that threshold.
         public var candidate: [UInt8]?
         /// Patterns chosen for each token conflict, when the token level was used.
         public var tokenPatterns: [String]?
@@ -58,9 +60,13 @@ public struct RegionResolver: Sendable {
         var outcome = Outcome(text: nil, tokenConflicts: conflicts, reason: "", method: choice.method,
                               probability: choice.probability, candidate: text, tokenPatterns: choice.tokenPatterns)
         let described = choice.method == "token_merge" ? "token merge" : "pattern \(choice.method)"
+        // Checked at every probability, so that a precision/coverage curve never counts a candidate the
+        // resolver would refuse at any threshold.
+        let problem = SafetyCheck.problem(resolution: choice.tokens, base: baseTokens, ours: oursTokens, theirs: theirsTokens)
+        if problem != nil { outcome.candidate = nil }
         if choice.probability < threshold {
             outcome.reason = "\(described) at p=\(format(choice.probability)) is below the threshold \(format(threshold))"
-        } else if let problem = SafetyCheck.problem(resolution: choice.tokens, base: baseTokens, ours: oursTokens, theirs: theirsTokens) {
+        } else if let problem {
             outcome.reason = "\(described) refused: \(problem)"
         } else {
             outcome.text = text

@@ -85,11 +85,12 @@ func jsonText<T: Encodable>(_ value: T) -> String {
     return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
 }
 
-/// Prints the report where asked and on `--explain`, and a skip reason always (one line on stderr).
+/// Prints the report where asked and on `--explain`, and a skip reason always (one line on stderr), except
+/// "turned off": either the user asked for it (MERGEBERT=0) or the model's error was already printed.
 func emitReport(_ report: MergeReport, options: ResolutionOptions) {
     if options.explain {
         report.explanation.forEach(printError)
-    } else if let skipped = report.skipped, skipped != "no conflict markers" {
+    } else if let skipped = report.skipped, skipped != "no conflict markers", skipped != SkipReason.disabled.description {
         printError("mergebert: \(report.path ?? "input"): \(skipped)")
     }
 }

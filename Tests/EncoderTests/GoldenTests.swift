@@ -50,9 +50,8 @@ import Testing
         #expect(try MergeEncoderModel(directory: Fixtures.directory("tiny-post-f16")).copiedTensorCount > 0)
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: Fixtures.shippedModel.appendingPathComponent("golden.json").path),
-                   "models/golden.json is absent: no shipped model to check"))
-    func shippedModelMatchesPyTorch() throws {
+    /// The model that ships in models/ (F16 weights, side features) against the logits PyTorch computed for it.
+    @Test func shippedModelMatchesPyTorch() throws {
         let model = try MergeEncoderModel(directory: Fixtures.shippedModel)
         let golden = try Fixtures.golden(in: Fixtures.shippedModel)
         let logits = try model.logits(golden.examples.map(\.input))

@@ -6,8 +6,11 @@
 # CLONES holds one full-history clone per repository as CLONES/OWNER+NAME/repo (a bare or mirror clone
 # is enough; a missing one is cloned with `git clone --mirror`). DATA (default /work/data) receives
 # mined/OWNER+NAME.jsonl, mined/commits.txt (the HEAD each repository was mined at), train.log and the
-# checkpoints under run/. Mining is resumable: finished files are skipped. Training follows the time
-# budget of train.py (--max-minutes 90 on two threads); pass extra train.py flags in TRAIN_FLAGS.
+# checkpoints under run/. Mining is resumable: finished files are skipped. Training runs with the shipped
+# model's flags (one thread, 45 minutes, validation every 9 minutes: the schedule and the evaluations follow
+# the clock, so another machine's speed gives a nearby, not a bit-identical, checkpoint); TRAIN_FLAGS
+# replaces them. The export is then scored and its threshold calibrated with `mergebert eval` on the
+# validation repositories (validation_report.py), whose figures go into models/MODEL_CARD.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLONES=${1:-/work/.mirror}
@@ -29,5 +32,9 @@ for repo in $(sed -e 's/#.*//' "$ROOT/training/repos.txt" | awk 'NF {print $1}')
   echo "$repo $(git -C "$dir" rev-parse HEAD) $(( $(date +%s) - start ))s" >> "$DATA/mined/commits.txt"
 done
 
-"$PYTHON" "$ROOT/training/train.py" --data "$DATA/mined" --out "$DATA/run" ${TRAIN_FLAGS:-} 2>&1 | tee "$DATA/train.log"
+TRAIN_FLAGS=${TRAIN_FLAGS:---threads 1 --max-minutes 45 --eval-minutes 9}
+"$PYTHON" "$ROOT/training/train.py" --data "$DATA/mined" --out "$DATA/run" $TRAIN_FLAGS 2>&1 | tee "$DATA/train.log"
 "$PYTHON" "$ROOT/training/export.py" --checkpoint "$DATA/run/best.pt" --data "$DATA/mined" --out "$ROOT/models"
+"$PYTHON" "$ROOT/training/validation_report.py" --model "$ROOT/models" --clones "$CLONES" --out "$DATA/validation" \
+  --binary "$BIN" --calibrate > "$DATA/validation.md"
+cat "$DATA/validation.md" >> "$ROOT/models/MODEL_CARD.md"

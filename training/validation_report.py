@@ -27,9 +27,9 @@ from dataset import VALIDATION_REPOS  # noqa: E402
 BASELINES = ["take_ours", "take_theirs", "token_merge", "token_merge_else_ours"]
 
 
-def run_eval(binary: str, clones: str, repo: str, model: str, out: str) -> dict:
+def run_eval(binary: str, clones: str, repo: str, model: str, out: str, reuse: bool) -> dict:
     path = os.path.join(out, repo.replace("/", "+") + ".json")
-    if not os.path.exists(path):
+    if not (reuse and os.path.exists(path)):
         clone = os.path.join(clones, repo.replace("/", "+"), "repo")
         subprocess.run([binary, "eval", "--repo", clone, "--name", repo, "--unique", "--model", model, "--json", path + ".tmp"],
                        check=True, stdout=subprocess.DEVNULL)
@@ -117,14 +117,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="models")
     parser.add_argument("--clones", default="/work/.mirror")
-    parser.add_argument("--out", default="/work/data/validation", help="directory for the JSON reports (reused when present)")
+    parser.add_argument("--out", default="/work/data/validation", help="directory for the JSON reports")
+    parser.add_argument("--reuse", action="store_true", help="read the reports already in --out instead of running eval again")
     parser.add_argument("--binary", default=".build/release/mergebert")
     parser.add_argument("--repos", default=",".join(VALIDATION_REPOS))
     parser.add_argument("--calibrate", action="store_true", help="rewrite the model's decision.json from the pooled code curve")
     parser.add_argument("--target-precision", type=float, default=0.85)
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
-    reports = [run_eval(arguments.binary, arguments.clones, repo, arguments.model, arguments.out)
+    reports = [run_eval(arguments.binary, arguments.clones, repo, arguments.model, arguments.out, arguments.reuse)
                for repo in arguments.repos.split(",") if repo]
     decision_path = os.path.join(arguments.model, "decision.json")
     if arguments.calibrate:

@@ -29,6 +29,10 @@ struct MergeBERT: ParsableCommand {
             try command.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
+        } catch where exitCode(for: error) == .success {
+            // `mergebert help merge` and `--help` after a subcommand arrive here from ArgumentParser's help command.
+            print(fullMessage(for: error))
+            Foundation.exit(0)
         } catch {
             printError("mergebert: \(error)")
             Foundation.exit(2)

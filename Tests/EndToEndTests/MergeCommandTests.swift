@@ -61,6 +61,16 @@ import TestSupport
         }
     }
 
+    @Test func helpForEveryCommandExitsZero() throws {
+        try withFiles([:]) { directory in
+            for arguments in [["--help"], ["merge", "--help"], ["help", "eval"], ["bench", "merge", "--help"], ["driver", "-h"]] {
+                let help = try CommandRunner.run(CommandRunner.mergebert, arguments, in: directory)
+                #expect(help.status == 0, "\(arguments): \(help.standardError)")
+                #expect(help.output.contains("USAGE: mergebert"), "\(arguments)")
+            }
+        }
+    }
+
     @Test func environmentSwitchGivesGitsLineMerge() throws {
         try withFiles(["b": base, "o": ours, "t": theirs]) { directory in
             let environment = CommandRunner.environment(home: directory, extra: ["MERGEBERT": "0"])

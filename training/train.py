@@ -212,6 +212,7 @@ def main() -> None:
                         help="probability of replacing an ordinary token id (not CLS/SEP/newline) by UNKNOWN while training")
     parser.add_argument("--region-weight", type=float, default=1.0, help="loss weight of region records")
     parser.add_argument("--no-features", action="store_true", help="the views alone, without features.py's side features")
+    parser.add_argument("--no-language-features", action="store_true", help="side features without the language one-hot")
     parser.add_argument("--limit-per-file", type=int, help="read at most this many lines per file (testing)")
     arguments = parser.parse_args()
 
@@ -224,6 +225,8 @@ def main() -> None:
     started = time.time()
     validation_repos = [r for r in arguments.validation_repos.split(",") if r]
     feature_names = [] if arguments.no_features else list(DEFAULT_FEATURES)
+    if arguments.no_language_features:
+        feature_names = [name for name in feature_names if not name.startswith("language=")]
     train, validation, stats = load(
         arguments.data, validation_repos, arguments.max_length, arguments.include_partial, arguments.limit_per_file,
         feature_names=feature_names,

@@ -167,18 +167,26 @@ def main() -> None:
 
 
 def calibrate(metrics: dict | None, target: float, group: str) -> dict:
-    """The lowest threshold from which validation precision stays at or above `target` (RegionResolver
-    reads decision.json's `threshold`): every higher threshold of the sweep that still resolves at least 20
-    regions must reach it too, so that one lucky dip cannot set it. The resolver's fallback 0.9 when none does."""
+    """A provisional threshold from the training run's own validation sweep (validation_report.py
+    --calibrate replaces it with one measured by the Swift binary); the resolver's fallback 0.9 when none
+    qualifies."""
     summary = (metrics or {}).get(group) or {}
-    sweep = sorted(((float(t), p) for t, p in (summary.get("sweep") or {}).items()), key=lambda item: item[0])
-    counted = [(t, p) for t, p in sweep if p["coverage"] * summary["regions"] >= 20]
-    for index, (threshold, point) in enumerate(counted):
-        if all(later["precision"] >= target for _, later in counted[index:]):
-            return {"threshold": threshold, "target_precision": target, "calibrated_on": f"validation {group} regions",
+    points = sorted(({"threshold": float(t), **p} for t, p in (summary.get("sweep") or {}).items()), key=lambda p: p["threshold"])
+    return stable_threshold(points, summary.get("regions", 0), target, f"validation {group}",
+                            calibrated_on=f"validation {group} regions", fallback=0.9)
+
+
+def stable_threshold(points: list[dict], regions: int, target: float, group: str, calibrated_on: str, fallback: float) -> dict:
+    """decision.json for the lowest threshold from which precision stays at or above `target`: every higher
+    point that still resolves at least 20 regions must reach it too, so that one lucky dip cannot set it.
+    `points` (threshold, precision, coverage) are in increasing threshold order."""
+    counted = [p for p in points if p["coverage"] * regions >= 20]
+    for index, point in enumerate(counted):
+        if all(later["precision"] >= target for later in counted[index:]):
+            return {"threshold": point["threshold"], "target_precision": target, "calibrated_on": calibrated_on,
                     "precision": round(point["precision"], 4), "coverage": round(point["coverage"], 4),
-                    "note": f"validation {group}: precision {100 * point['precision']:.1f}% at coverage {100 * point['coverage']:.1f}%"}
-    return {"threshold": 0.9, "target_precision": target, "note": f"no threshold reaches precision {target} on validation {group}"}
+                    "note": f"{group}: precision {100 * point['precision']:.1f}% at coverage {100 * point['coverage']:.1f}%"}
+    return {"threshold": fallback, "target_precision": target, "note": f"no threshold reaches precision {target} on {group}"}
 
 
 if __name__ == "__main__":

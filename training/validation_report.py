@@ -23,6 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataset import VALIDATION_REPOS  # noqa: E402
+from export import stable_threshold  # noqa: E402
 
 BASELINES = ["take_ours", "take_theirs", "token_merge", "token_merge_else_ours"]
 
@@ -64,15 +65,9 @@ def pooled(reports: list[dict]) -> dict:
 
 def calibrate(report: dict, target: float) -> dict:
     """The lowest threshold of the pooled code curve from which precision stays at `target` or above."""
-    regions = report["code"]["mergebert"]["regions"]
-    counted = [p for p in report["code_curve"] if p["coverage"] * regions >= 20]
-    for index, point in enumerate(counted):
-        if all(later["precision"] >= target for later in counted[index:]):
-            return {"threshold": point["threshold"], "target_precision": target,
-                    "calibrated_on": "mergebert eval --unique, code files of the validation repositories, pooled",
-                    "precision": round(point["precision"], 4), "coverage": round(point["coverage"], 4),
-                    "note": f"validation code: precision {100 * point['precision']:.1f}% at coverage {100 * point['coverage']:.1f}%"}
-    return {"threshold": 0.99, "target_precision": target, "note": f"no threshold reaches precision {target} on validation code"}
+    return stable_threshold(report["code_curve"], report["code"]["mergebert"]["regions"], target, "validation code",
+                            calibrated_on="mergebert eval --unique, code files of the validation repositories, pooled",
+                            fallback=0.99)
 
 
 def point_at(report: dict, threshold: float) -> dict:

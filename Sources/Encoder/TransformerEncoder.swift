@@ -1,5 +1,3 @@
-import Foundation
-
 /// The Transformer encoder and classifier head: the whole forward pass, in one file.
 ///
 /// Sequences are *packed*: the tokens of every sequence of every example in a batch are stacked into
@@ -248,24 +246,22 @@ struct TransformerEncoder: @unchecked Sendable {
         if let head = featureHead {
             let projected = Self.linear(features, weight: head.projectionWeight, bias: head.projectionBias, outputs: width)
             for column in 0..<width { combined[column] += projected[column] }
-            let hidden = Self.linear(combined, weight: head.hiddenWeight, bias: head.hiddenBias, outputs: width)
-            for column in 0..<width { combined[column] += Self.gelu(hidden[column]) }
+            var hidden = Self.linear(combined, weight: head.hiddenWeight, bias: nil, outputs: width)
+            hidden.withUnsafeMutableBufferPointer {
+                VectorKernels.addBiasAndGELU($0.baseAddress!, rows: 1, columns: width, bias: head.hiddenBias)
+            }
+            for column in 0..<width { combined[column] += hidden[column] }
         }
         return Self.linear(combined, weight: classifierWeight, bias: classifierBias, outputs: configuration.labels.count)
     }
 
-    /// weight (outputs x input.count, PyTorch layout) times input plus bias: one example, so plain loops.
-    private static func linear(_ input: [Float], weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outputs: Int) -> [Float] {
+    /// weight (outputs x input.count, PyTorch layout) times input, plus bias when given: one example, so plain loops.
+    private static func linear(_ input: [Float], weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outputs: Int) -> [Float] {
         (0..<outputs).map { output in
             var sum: Float = 0
             let row = weight + output * input.count
             for column in input.indices { sum += row[column] * input[column] }
-            return sum + bias[output]
+            return sum + (bias?[output] ?? 0)
         }
-    }
-
-    /// GELU with the tanh approximation, as PyTorch's `gelu(approximate="tanh")`, for one value.
-    private static func gelu(_ x: Float) -> Float {
-        0.5 * x * (1 + tanh(0.797_884_56 * (x + 0.044_715 * x * x * x)))
     }
 }

@@ -67,11 +67,14 @@ public final class ResolutionModel: Sendable {
         defaultThreshold = threshold
     }
 
-    /// The first model directory found: `MERGEBERT_MODEL`, then `models/` next to or above the executable
-    /// (the build tree: `.build/release/mergebert` → `models/`), then `share/mergebert/models` of an install prefix.
+    /// The first model directory found: `MERGEBERT_MODEL` (`none`: no model at all), then `models/` next to or
+    /// above the executable (the build tree: `.build/release/mergebert` → `models/`), then `share/mergebert/models`
+    /// of an install prefix.
     public static func discover(executable: String = CommandLine.arguments[0],
                                 environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
-        if let configured = environment["MERGEBERT_MODEL"], !configured.isEmpty { return URL(fileURLWithPath: configured) }
+        if let configured = environment["MERGEBERT_MODEL"], !configured.isEmpty {
+            return configured == "none" ? nil : URL(fileURLWithPath: configured)
+        }
         let executableURL = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
         var folder = executableURL.deletingLastPathComponent()
         for _ in 0..<5 {

@@ -47,10 +47,8 @@ struct ResolutionOptions: ParsableArguments {
     }
 }
 
-/// The model named by `explicit` or `MERGEBERT_MODEL`, else the one found next to the executable, else none
-/// (also when `MERGEBERT_MODEL` is `none`).
+/// The model named by `explicit`, else the one `ResolutionModel.discover` finds, else none.
 func loadResolutionModel(explicit: String?) -> Result<ResolutionModel?, Error> {
-    if explicit == nil, ProcessInfo.processInfo.environment["MERGEBERT_MODEL"] == "none" { return .success(nil) }
     guard let directory = explicit.map({ URL(fileURLWithPath: $0) }) ?? ResolutionModel.discover() else { return .success(nil) }
     return Result { try ResolutionModel(directory: directory) }
 }

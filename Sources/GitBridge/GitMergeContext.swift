@@ -2,40 +2,78 @@ import CLibGit2
 import Foundation
 import MergeCore
 
-/// What a merge driver can learn about the merge git is running: marker style, labels, and whether
-/// resolution is allowed for the path. Never fails: anything it cannot read falls back to git's defaults.
+/// What a merge driver can learn about the merge git is running: which line merge git would apply,
+/// marker style and labels, and whether resolution is allowed for the path. Never fails: anything it cannot
+/// read falls back to git's defaults.
 public struct GitMergeContext: Sendable {
     public var style: ConflictStyle
     public var markers: ConflictMarkers
+    /// The line merge git's own merge would have applied: merge-ort's, or the recursive strategy's.
+    public var flavor: LineMergeFlavor
     /// Why resolution is off for this path (an attribute or config switch), or nil when it is on.
     public var disabledReason: String?
+    /// `mergebert.threshold` from git config, when set.
+    public var configuredThreshold: Double?
+    /// A `mergebert.threshold` that is not a probability, to report.
+    public var invalidThreshold: String?
+
+    /// Labels git passed itself (`%S %X %Y`, git 2.44 and later); literal placeholders are ignored.
+    public struct PassedLabels: Sendable {
+        public var base: String?
+        public var ours: String?
+        public var theirs: String?
+
+        public init(base: String? = nil, ours: String? = nil, theirs: String? = nil) {
+            func real(_ value: String?, _ placeholder: String) -> String? {
+                guard let value, value != placeholder, !value.isEmpty else { return nil }
+                return value
+            }
+            self.base = real(base, "%S")
+            self.ours = real(ours, "%X")
+            self.theirs = real(theirs, "%Y")
+        }
+    }
 
     /// Reads the context for `path` (`%P`) from the repository around `directory` and git's environment.
-    public static func discover(path: String?, markerSize: Int, directory: String = FileManager.default.currentDirectoryPath,
-                                environment: [String: String] = ProcessInfo.processInfo.environment) -> GitMergeContext {
+    public static func discover(path: String?, markerSize: Int, passedLabels: PassedLabels = PassedLabels(),
+                                directory: String = FileManager.default.currentDirectoryPath,
+                                environment: [String: String] = ProcessInfo.processInfo.environment,
+                                operation: GitOperation? = nil) -> GitMergeContext {
         let repository = try? Repository(discoveringFrom: directory)
         var context = GitMergeContext(style: .merge, markers: ConflictMarkers(oursLabel: "ours", baseLabel: "base",
                                                                                theirsLabel: "theirs", size: markerSize),
-                                      disabledReason: nil)
-        let styleName = commandLineConfig("merge.conflictstyle", environment: environment)
-            ?? repository?.configString("merge.conflictStyle") ?? Repository.globalConfigString("merge.conflictStyle")
-        if let styleName, let style = ConflictStyle(rawValue: styleName) { context.style = style }
+                                      flavor: .gitMerge, disabledReason: nil)
+        func config(_ key: String) -> String? {
+            commandLineConfig(key, environment: environment) ?? repository?.configString(key) ?? Repository.globalConfigString(key)
+        }
+        if let styleName = config("merge.conflictStyle"), let style = ConflictStyle(rawValue: styleName) { context.style = style }
 
-        let enabled = commandLineConfig("mergebert.enabled", environment: environment) ?? repository?.configString("mergebert.enabled")
-        if let enabled, ["false", "no", "off", "0"].contains(enabled.lowercased()) {
+        if let enabled = config("mergebert.enabled"), ["false", "no", "off", "0"].contains(enabled.lowercased()) {
             context.disabledReason = "mergebert.enabled is false in git config"
         }
+        if let threshold = config("mergebert.threshold") {
+            if let value = Double(threshold), (0...1).contains(value) {
+                context.configuredThreshold = value
+            } else {
+                context.invalidThreshold = threshold
+            }
+        }
+        let operation = operation ?? GitOperation.fromProcessAncestry()
+        if operation.strategy == "recursive" { context.flavor = .mergeRecursive }
         if let repository, let path {
             let attribute = repository.attribute("mergebert", path: path)
             if attribute == "unset" || attribute == "false" {
                 context.disabledReason = "the 'mergebert' attribute is unset for \(path)"
             }
-            if let labels = labels(repository: repository, environment: environment) {
-                context.markers.oursLabel = labels.ours
-                context.markers.baseLabel = labels.base
-                context.markers.theirsLabel = labels.theirs
-            }
         }
+        if let repository, let labels = labels(repository: repository, operation: operation, environment: environment) {
+            context.markers.oursLabel = labels.ours
+            context.markers.baseLabel = labels.base
+            context.markers.theirsLabel = labels.theirs
+        }
+        if let ours = passedLabels.ours { context.markers.oursLabel = ours }
+        if let base = passedLabels.base { context.markers.baseLabel = base }
+        if let theirs = passedLabels.theirs { context.markers.theirsLabel = theirs }
         return context
     }
 
@@ -58,9 +96,11 @@ public struct GitMergeContext: Sendable {
     }
 
     /// The labels git itself would print, where the environment tells: a merge names the other branch in
-    /// `GITHEAD_<id>`; a rebase records the commit it is picking in `rebase-merge/done`. git 2.39 does not
-    /// pass `%S %X %Y` to drivers, so a cherry-pick is recognised from the parent process's command line.
-    static func labels(repository: Repository, environment: [String: String]) -> (ours: String, base: String, theirs: String)? {
+    /// `GITHEAD_<id>`; a rebase records the commit it is picking in `rebase-merge/done`, a cherry-pick or
+    /// revert of several commits in `sequencer/todo`; a single cherry-pick or revert, and a stash, are
+    /// recognised from git's command line (git 2.39 does not pass `%S %X %Y` to drivers).
+    static func labels(repository: Repository, operation: GitOperation,
+                       environment: [String: String]) -> (ours: String, base: String, theirs: String)? {
         if let (key, branch) = environment.first(where: { $0.key.hasPrefix("GITHEAD_") }),
            let theirs = Repository.oid(hex: String(key.dropFirst("GITHEAD_".count))),
            let head = repository.commitID("HEAD") {
@@ -68,37 +108,87 @@ public struct GitMergeContext: Sendable {
             let base = bases.count == 1 ? repository.shortID(bases[0]) : "merged common ancestors"
             return ("HEAD", base, branch)
         }
-        var picked: git_oid?
+        if operation.command == "stash" { return ("Updated upstream", "Stash base", "Stashed changes") }
+        func named(_ id: git_oid) -> String { "\(repository.shortID(id)) (\(repository.summary(id) ?? ""))" }
+        func revision(_ text: String) -> git_oid? { Repository.oid(hex: text) ?? repository.commitID(text) }
         let done = repository.gitDirectory + "rebase-merge/done"
         if let text = try? String(contentsOfFile: done, encoding: .utf8),
-           let last = text.split(separator: "\n").last?.split(separator: " "), last.count >= 2 {
-            picked = Repository.oid(hex: String(last[1])) ?? repository.commitID(String(last[1]))
-        } else if let revision = cherryPickRevision() {
-            picked = repository.commitID(revision)
+           let last = text.split(separator: "\n").last?.split(separator: " "), last.count >= 2,
+           let picked = revision(String(last[1])) {
+            return ("HEAD", "parent of \(named(picked))", named(picked))
         }
-        if let picked {
-            let name = "\(repository.shortID(picked)) (\(repository.summary(picked) ?? ""))"
-            return ("HEAD", "parent of \(name)", name)
+        var reverting = operation.command == "revert"
+        var picked: git_oid?
+        if let todo = try? String(contentsOfFile: repository.gitDirectory + "sequencer/todo", encoding: .utf8),
+           let first = todo.split(separator: "\n").first?.split(separator: " "), first.count >= 2 {
+            reverting = first[0] == "revert" || first[0] == "r"
+            picked = revision(String(first[1]))
+        } else if ["cherry-pick", "revert"].contains(operation.command) && operation.revisions.count == 1 {
+            picked = revision(operation.revisions[0])
         }
-        return nil
+        guard let picked else { return nil }
+        return reverting ? ("HEAD", named(picked), "parent of \(named(picked))")
+                         : ("HEAD", "parent of \(named(picked))", named(picked))
+    }
+}
+
+/// The git command that started this merge, read from the command lines of the driver's ancestors.
+public struct GitOperation: Sendable, Equatable {
+    /// The subcommand (`merge`, `rebase`, `cherry-pick`, `revert`, `stash`, `pull`...), or nil when unknown.
+    public var command: String?
+    /// Its arguments that are not options.
+    public var revisions: [String]
+    /// The `-s`/`--strategy` it was given.
+    public var strategy: String?
+
+    public init(command: String?, revisions: [String] = [], strategy: String? = nil) {
+        self.command = command
+        self.revisions = revisions
+        self.strategy = strategy
     }
 
-    /// The revision argument of a `git cherry-pick REV` ancestor process, when there is exactly one.
-    /// git runs drivers through `sh -c`, so the git process is the parent or the grandparent.
-    static func cherryPickRevision() -> String? {
-        var process = getppid()
-        for _ in 0..<3 where process > 1 {
-            if let data = FileManager.default.contents(atPath: "/proc/\(process)/cmdline") {
-                let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-                if let command = arguments.firstIndex(of: "cherry-pick") {
-                    let revisions = arguments[(command + 1)...].filter { !$0.hasPrefix("-") }
-                    return revisions.count == 1 ? revisions.first : nil
-                }
+    /// git's options that come before the subcommand and take a value.
+    static let globalOptionsWithValue: Set<String> = ["-c", "-C", "--git-dir", "--work-tree", "--namespace", "--config-env"]
+
+    /// Reads a git command line (`git [global options] command [arguments]`); nil when it is not git's.
+    public static func parse(_ arguments: [String]) -> GitOperation? {
+        guard let program = arguments.first, program == "git" || program.hasSuffix("/git") else { return nil }
+        var index = 1
+        while index < arguments.count, arguments[index].hasPrefix("-") {
+            index += globalOptionsWithValue.contains(arguments[index]) ? 2 : 1
+        }
+        guard index < arguments.count else { return nil }
+        var operation = GitOperation(command: arguments[index])
+        var rest = arguments[(index + 1)...].makeIterator()
+        while let argument = rest.next() {
+            if argument == "-s" || argument == "--strategy" {
+                operation.strategy = rest.next()
+            } else if argument.hasPrefix("--strategy=") {
+                operation.strategy = String(argument.dropFirst("--strategy=".count))
+            } else if argument.hasPrefix("-s"), argument.count > 2, !argument.hasPrefix("--") {
+                operation.strategy = String(argument.dropFirst(2))
+            } else if argument == "-m" || argument == "-X" || argument == "--strategy-option" {
+                _ = rest.next()
+            } else if !argument.hasPrefix("-") {
+                operation.revisions.append(argument)
             }
-            guard let parent = parentProcess(of: process) else { return nil }
+        }
+        return operation
+    }
+
+    /// The nearest git ancestor's command. git runs drivers through `sh -c`, so the git process is the
+    /// parent or the grandparent.
+    public static func fromProcessAncestry() -> GitOperation {
+        var process = getppid()
+        for _ in 0..<4 where process > 1 {
+            if let data = FileManager.default.contents(atPath: "/proc/\(process)/cmdline") {
+                let arguments = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                if let operation = parse(arguments.last == "" ? Array(arguments.dropLast()) : arguments) { return operation }
+            }
+            guard let parent = parentProcess(of: process) else { break }
             process = parent
         }
-        return nil
+        return GitOperation(command: nil)
     }
 
     /// The parent of `process`, from /proc (the fourth field of `stat`, after the parenthesised name).

@@ -126,16 +126,54 @@ extension Repository {
         return (0..<array.count).map { array.ids[$0] }
     }
 
-    /// The abbreviated hash git would print for `id` (honours `core.abbrev`).
+    /// The abbreviated hash git prints for `id` in marker labels: `core.abbrev` when it is a number, else
+    /// git's automatic length (half the bits of the packed-object count, rounded up to hex digits, at
+    /// least 7), lengthened until no other object shares the prefix.
     public func shortID(_ id: git_oid) -> String {
+        let full = Self.hex(id)
+        let minimum: Int
+        switch configString("core.abbrev")?.lowercased() {
+        case "no", "false", "off": return full
+        case .some(let value) where Int(value) != nil: minimum = min(max(Int(value)!, 4), 40)
+        default: minimum = automaticAbbreviationLength
+        }
         var id = id
         var object: OpaquePointer?
-        guard git_object_lookup(&object, pointer, &id, GIT_OBJECT_ANY) == 0 else { return Self.hex(id).prefix(7).description }
+        guard git_object_lookup(&object, pointer, &id, GIT_OBJECT_ANY) == 0 else { return String(full.prefix(minimum)) }
         defer { git_object_free(object) }
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
-        guard git_object_short_id(&buffer, object) == 0, let text = buffer.ptr else { return Self.hex(id).prefix(7).description }
-        return String(cString: text)
+        // libgit2 lengthens from core.abbrev (7 when unset) until the prefix is unique: never shorter than git's.
+        guard git_object_short_id(&buffer, object) == 0, let text = buffer.ptr else { return String(full.prefix(minimum)) }
+        return String(full.prefix(max(minimum, strlen(text))))
+    }
+
+    /// git's `DEFAULT_ABBREV` length for this repository (`find_unique_abbrev` with `len < 0`).
+    var automaticAbbreviationLength: Int {
+        var count = 0
+        let packs = URL(fileURLWithPath: String(cString: git_repository_commondir(pointer))).appendingPathComponent("objects/pack")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: packs.path)) ?? [] where name.hasSuffix(".idx") {
+            count += Self.objectCount(packIndex: packs.appendingPathComponent(name))
+        }
+        var highestBit = 0
+        var rest = count >> 1
+        while rest > 0 {
+            highestBit += 1
+            rest >>= 1
+        }
+        return max(7, (highestBit + 2) / 2)
+    }
+
+    /// The number of objects a pack index lists: the last entry of its fan-out table (version 1 or 2).
+    static func objectCount(packIndex: URL) -> Int {
+        guard let handle = try? FileHandle(forReadingFrom: packIndex) else { return 0 }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 8 + 256 * 4), header.count >= 256 * 4 else { return 0 }
+        let bytes = [UInt8](header)
+        let fanOutStart = bytes.starts(with: [0xFF, 0x74, 0x4F, 0x63]) ? 8 : 0
+        let last = fanOutStart + 255 * 4
+        guard bytes.count >= last + 4 else { return 0 }
+        return bytes[last..<(last + 4)].reduce(0) { $0 << 8 | Int($1) }
     }
 
     /// The first line of a commit's message.

@@ -66,7 +66,7 @@ public struct RegionScanner {
                     totals.skipped[skipped, default: 0] += 1
                     continue
                 }
-                let lineMerge = LineMerge(base: file.base, ours: file.ours, theirs: file.theirs)
+                let lineMerge = LineMerge(base: file.base, ours: file.ours, theirs: file.theirs, flavor: resolverOptions.flavor)
                 let locator = ResolutionLocator(lineMerge)
                 let resolvedLines = splitLines(file.resolved)
                 let language = SourceLanguage.forPath(file.path)

@@ -7,7 +7,6 @@ public enum SkipReason: Sendable, Hashable, CustomStringConvertible {
     case containsConflictMarkers
     case tooLarge(bytes: Int, limit: Int)
     case disabled
-    case lineMergeMismatch
 
     public var description: String {
         switch self {
@@ -16,7 +15,6 @@ public enum SkipReason: Sendable, Hashable, CustomStringConvertible {
         case .containsConflictMarkers: "an input already holds conflict markers; git's line merge kept"
         case .tooLarge(let bytes, let limit): "input of \(bytes) bytes exceeds the \(limit)-byte limit; git's line merge kept"
         case .disabled: "resolution turned off (MERGEBERT=0 or a model that could not be loaded); git's line merge kept"
-        case .lineMergeMismatch: "internal check failed: the line merge disagrees with libgit2; git's line merge kept"
         }
     }
 }

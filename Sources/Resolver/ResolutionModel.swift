@@ -70,7 +70,7 @@ public final class ResolutionModel: Sendable {
     /// The first model directory found: `MERGEBERT_MODEL` (`none`: no model at all), then `models/` next to or
     /// above the executable (the build tree: `.build/release/mergebert` → `models/`), then `share/mergebert/models`
     /// of an install prefix.
-    public static func discover(executable: String = CommandLine.arguments[0],
+    public static func discover(executable: String = RunningExecutable.path,
                                 environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
         if let configured = environment["MERGEBERT_MODEL"], !configured.isEmpty {
             return configured == "none" ? nil : URL(fileURLWithPath: configured)

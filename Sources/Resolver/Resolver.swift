@@ -13,6 +13,8 @@ public struct ResolverOptions: Sendable {
     public var tokenMergeEnabled: Bool
     /// Inputs larger than this skip resolution.
     public var sizeLimit: Int
+    /// Which of git's line merges gives the regions and the text of unresolved ones.
+    public var flavor: LineMergeFlavor = .gitMerge
     /// The classifier for token conflicts and regions; nil resolves only clean token merges.
     public var model: ResolutionModel?
     /// Overrides the model's calibrated confidence threshold.
@@ -61,26 +63,22 @@ public struct Resolver: Sendable {
         let language = SourceLanguage.forPath(options.path)
         var report = MergeReport(path: options.path, language: language.name, skipped: nil, regions: [], isClean: false)
 
-        if base.contains(0) || ours.contains(0) || theirs.contains(0) {
+        if [base, ours, theirs].contains(where: isBinaryForGit) {
             // git does not line-merge binary files: it keeps ours and reports a conflict.
             report.skipped = SkipReason.binary.description
             report.isClean = base == theirs || ours == theirs
             return Resolution(text: base == ours ? theirs : ours, report: report)
         }
-        let gitMerge = try MergeFile.merge(base: base, ours: ours, theirs: theirs, style: options.style, markers: options.markers)
+        let lineMerge = LineMerge(base: base, ours: ours, theirs: theirs, flavor: options.flavor)
+        let gitText = lineMerge.render(style: options.style, markers: options.markers)
         func keepGit(_ reason: SkipReason) -> Resolution {
             report.skipped = reason.description
-            report.isClean = gitMerge.isClean
-            return Resolution(text: gitMerge.text, report: report)
+            report.isClean = !lineMerge.hasConflicts(style: options.style)
+            return Resolution(text: gitText, report: report)
         }
         if !options.resolutionEnabled { return keepGit(.disabled) }
         if let reason = InputScreen.reasonToSkip([base, ours, theirs], sizeLimit: options.sizeLimit, markerSize: options.markers.size) {
             return keepGit(reason)
-        }
-
-        let lineMerge = LineMerge(base: base, ours: ours, theirs: theirs)
-        guard lineMerge.render(style: options.style, markers: options.markers) == gitMerge.text else {
-            return keepGit(.lineMergeMismatch)
         }
 
         let tokenizer = Tokenizer(language: language)
@@ -113,7 +111,7 @@ public struct Resolver: Sendable {
             report.regions.append(regionReport)
         }
         report.isClean = report.leftCount == 0
-        let text = resolutions.isEmpty ? gitMerge.text
+        let text = resolutions.isEmpty ? gitText
             : lineMerge.render(style: options.style, markers: options.markers, resolutions: resolutions)
         return Resolution(text: text, report: report, regionResolutions: regionResolutions, regionCandidates: regionCandidates)
     }

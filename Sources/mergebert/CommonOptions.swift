@@ -4,6 +4,7 @@ import MergeCore
 import Resolver
 
 extension ConflictStyle: ExpressibleByArgument {}
+extension DiffAlgorithm: ExpressibleByArgument {}
 
 /// Options shared by the commands that resolve: what to print and which stages run.
 struct ResolutionOptions: ParsableArguments {

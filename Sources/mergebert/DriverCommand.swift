@@ -5,76 +5,104 @@ import GitBridge
 import MergeCore
 import Resolver
 
-/// `mergebert driver %O %A %B %L %P`: git's merge-driver protocol. Writes the result into `%A`; exits 0
-/// when everything is resolved, 1 when markers remain.
+/// `mergebert driver %O %A %B %L %P %S %X %Y`: git's merge-driver protocol. Writes the result into `%A`;
+/// exits 0 when everything is resolved, 1 when markers remain.
 ///
-/// Safety first: git's own line merge is written to `%A` before resolution starts, so an error, a timeout
-/// or even a crash leaves exactly what git would have left, and git reports the conflict.
+/// Safety first: the command line is read without failing (`DriverArguments`), and git's own line merge
+/// is written to `%A` before anything else runs, so an unknown option, an error, a timeout or even a crash
+/// leaves exactly what git would have left, and git reports the conflict.
 struct Driver: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Merge driver for git: mergebert driver %O %A %B %L %P (see `mergebert install`).")
+        abstract: "Merge driver for git: mergebert driver %O %A %B %L %P %S %X %Y (see `mergebert install`).",
+        discussion: """
+            Options in the driver line: --threshold P, --model DIR, --no-model; others are reported and ignored. \
+            Also read: MERGEBERT=0, MERGEBERT_THRESHOLD, MERGEBERT_MODEL, MERGEBERT_TIMEOUT (seconds, default 10), \
+            git config mergebert.enabled and mergebert.threshold, the attribute -mergebert.
+            """)
 
-    @Argument(help: "%O: the merge base.") var base: String
-    @Argument(help: "%A: ours; the result is written here.") var ours: String
-    @Argument(help: "%B: theirs.") var theirs: String
-    @Argument(help: "%L: conflict marker size.") var markerSize: String = "7"
-    @Argument(help: "%P: the path being merged, for its language.") var path: String?
-    /// git 2.39 passes `%S %X %Y` literally; newer gits pass names. Neither is needed.
-    @Argument(help: .hidden) var ignored: [String] = []
+    @Argument(parsing: .captureForPassthrough, help: "git's placeholders and driver options.")
+    var arguments: [String] = []
 
     static let defaultTimeout = 10.0
 
     func run() throws {
+        throw ExitCode(Self.run(DriverArguments(arguments)))
+    }
+
+    /// The whole driver run; returns the exit code git sees.
+    static func run(_ arguments: DriverArguments) -> Int32 {
         let environment = ProcessInfo.processInfo.environment
-        let oursBytes: [UInt8], baseBytes: [UInt8], theirsBytes: [UInt8]
+        guard let base = arguments.base, let ours = arguments.ours, let theirs = arguments.theirs else {
+            printError("mergebert driver: expected %O %A %B %L %P in the driver command; check `git config merge.mergebert.driver` or run `mergebert install` again")
+            return 2
+        }
+        let baseBytes: [UInt8], oursBytes: [UInt8], theirsBytes: [UInt8]
         do {
             (baseBytes, oursBytes, theirsBytes) = (try readFile(base), try readFile(ours), try readFile(theirs))
         } catch {
             // Nothing was written: %A still holds ours, and git reports the conflict.
             printError("mergebert: \(error)")
-            throw ExitCode(2)
+            return 2
         }
-        let context = GitMergeContext.discover(path: path, markerSize: Int(markerSize) ?? 7)
-        let name = path ?? ours
+        let name = arguments.path ?? ours
+        let context = GitMergeContext.discover(
+            path: arguments.path, markerSize: arguments.markerSize,
+            passedLabels: .init(base: arguments.baseLabel, ours: arguments.oursLabel, theirs: arguments.theirsLabel))
+        var options = ResolverOptions(style: context.style, markers: context.markers, path: arguments.path)
+        options.flavor = context.flavor
 
-        let fallback = Self.gitLineMerge(base: baseBytes, ours: oursBytes, theirs: theirsBytes, context: context)
-        try writeFileAtomically(fallback.text, to: ours)
-        if environment["MERGEBERT"] == "0" { throw ExitCode(fallback.isClean ? 0 : 1) }
+        var lineOnly = options
+        lineOnly.resolutionEnabled = false
+        let fallback: Resolution
+        do {
+            // git's line merge of the three files, as `git merge` writes it.
+            fallback = try Resolver(options: lineOnly).resolve(base: baseBytes, ours: oursBytes, theirs: theirsBytes)
+            try writeFileAtomically(fallback.text, to: ours)
+        } catch {
+            printError("mergebert: \(error)")
+            return 2
+        }
+        let gitExit: Int32 = fallback.isClean ? 0 : 1
+        if !arguments.ignored.isEmpty {
+            printError("mergebert: ignored in the driver command: \(arguments.ignored.joined(separator: ", ")) (see `mergebert driver --help`)")
+        }
+        if environment["MERGEBERT"] == "0" { return gitExit }
         if let reason = context.disabledReason {
             printError("mergebert: \(name): \(reason); git's line merge kept")
-            throw ExitCode(fallback.isClean ? 0 : 1)
+            return gitExit
         }
+        if let invalid = context.invalidThreshold {
+            printError("mergebert: git config mergebert.threshold = \(invalid) is not a probability between 0 and 1; ignored")
+        }
+        if fallback.isClean || [baseBytes, oursBytes, theirsBytes].contains(where: isBinaryForGit) { return gitExit }
 
-        var options = ResolverOptions(style: context.style, markers: context.markers, path: path)
-        switch loadResolutionModel(explicit: nil) {
-        case .success(let model): options.model = model
-        case .failure(let error):
-            printError("mergebert: \(name): \(error); git's line merge kept")
-            throw ExitCode(fallback.isClean ? 0 : 1)
+        options.threshold = arguments.threshold ?? Double(environment["MERGEBERT_THRESHOLD"] ?? "") ?? context.configuredThreshold
+        if !arguments.noModel {
+            switch loadResolutionModel(explicit: arguments.model) {
+            case .success(let model): options.model = model
+            case .failure(let error):
+                printError("mergebert: \(name): \(error); git's line merge kept")
+                return gitExit
+            }
         }
         let timeout = Double(environment["MERGEBERT_TIMEOUT"] ?? "") ?? Self.defaultTimeout
         let fault = environment["MERGEBERT_FAULT"]
         switch Self.resolve(base: baseBytes, ours: oursBytes, theirs: theirsBytes, options: options, timeout: timeout, fault: fault) {
         case .success(let resolution):
-            if resolution.text != fallback.text { try writeFileAtomically(resolution.text, to: ours) }
+            if resolution.text != fallback.text {
+                do {
+                    try writeFileAtomically(resolution.text, to: ours)
+                } catch {
+                    printError("mergebert: \(error); git's line merge kept")
+                    return gitExit
+                }
+            }
             if let skipped = resolution.report.skipped { printError("mergebert: \(name): \(skipped)") }
-            throw ExitCode(resolution.isClean ? 0 : 1)
+            return resolution.isClean ? 0 : 1
         case .failure(let error):
             printError("mergebert: \(name): \(error); git's line merge kept")
-            throw ExitCode(1)
+            return gitExit
         }
-    }
-
-    /// git's line merge for the context, or, if even libgit2 fails, one conflict holding all three files.
-    static func gitLineMerge(base: [UInt8], ours: [UInt8], theirs: [UInt8], context: GitMergeContext) -> (text: [UInt8], isClean: Bool) {
-        if base.contains(0) || ours.contains(0) || theirs.contains(0) { return (ours, false) }
-        if let merged = try? MergeFile.merge(base: base, ours: ours, theirs: theirs, style: context.style, markers: context.markers) {
-            return (merged.text, merged.isClean)
-        }
-        let renderer = MergeRenderer(base: splitLines(base), ours: splitLines(ours), theirs: splitLines(theirs))
-        let whole = MergeChange(kind: .conflict, baseStart: 0, baseCount: renderer.base.count, oursStart: 0,
-                                oursCount: renderer.ours.count, theirsStart: 0, theirsCount: renderer.theirs.count)
-        return (renderer.render([whole], style: .diff3, markers: context.markers), false)
     }
 
     enum DriverFailure: Error, CustomStringConvertible {

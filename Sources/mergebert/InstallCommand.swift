@@ -36,18 +36,29 @@ struct Install: ParsableCommand {
         lines.forEach { print($0) }
     }
 
+    /// With no path, `doctor`'s report. With paths, whether each is routed to the driver, after proving that
+    /// git can run the configured command at all.
     private func runCheck(directory: URL) throws {
+        let report = DriverReport(directory: directory)
+        guard !paths.isEmpty else {
+            report.lines.forEach { print($0) }
+            if let problem = report.problem {
+                printError("mergebert: \(problem)")
+                throw ExitCode(1)
+            }
+            return
+        }
+        print(report.lines[0])
+        var active = report.problem == nil
         let repository = try? Repository(discoveringFrom: directory.path)
-        let driver = repository?.configString("merge.mergebert.driver") ?? Repository.globalConfigString("merge.mergebert.driver")
-        print("merge.mergebert.driver: \(driver ?? "not set")")
-        var active = driver != nil
         for path in paths {
             let merge = repository?.attribute("merge", path: path)
             let switchedOff = ["unset", "false"].contains(repository?.attribute("mergebert", path: path) ?? "")
-            let on = driver != nil && merge == "mergebert" && !switchedOff
+            let on = merge == "mergebert" && !switchedOff
             print("\(path): \(on ? "active" : "not active") (merge=\(merge ?? "unspecified")\(switchedOff ? ", mergebert attribute unset" : ""))")
             active = active && on
         }
+        if let problem = report.problem, !problem.hasPrefix("no gitattributes") { printError("mergebert: \(problem)") }
         if !active { throw ExitCode(1) }
     }
 }

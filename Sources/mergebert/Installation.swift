@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GitBridge
+import Resolver
 
 /// Where `install` writes: which git config, and which attributes file.
 enum InstallScope {
@@ -35,12 +36,17 @@ struct Installation {
         }
     }
 
-    /// The driver command line git will run; the executable's absolute path, so no PATH lookup is needed.
+    /// The driver command line git will run: the running executable's absolute path (never a PATH lookup
+    /// or a path relative to where `install` ran), quoted for the shell git starts it with.
     static var driverCommand: String {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0], relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            .standardizedFileURL.resolvingSymlinksInPath().path
-        let quoted = executable.contains(" ") ? "'\(executable)'" : executable
-        return "\(quoted) driver %O %A %B %L %P"
+        "\(shellQuoted(RunningExecutable.path)) driver %O %A %B %L %P %S %X %Y"
+    }
+
+    /// `text` as one shell word: left bare when it is plainly safe, else single-quoted.
+    static func shellQuoted(_ text: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@%")
+        if !text.isEmpty && text.allSatisfy(safe.contains) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     var configScopeFlag: String { scope == .global ? "--global" : "--local" }
@@ -71,18 +77,53 @@ struct Installation {
         }
     }
 
+    /// Writes the config keys and puts the attribute block first in the attributes file, so that every
+    /// line after it that chooses a merge driver still wins. Lines of files with lower precedence than
+    /// this one (which the block would override) are repeated after the block's own lines.
     func install(patterns: [String]) throws -> [String] {
         try git(["config", configScopeFlag, "merge.mergebert.name", "mergebert: token-level merge-conflict resolution"])
         try git(["config", configScopeFlag, "merge.mergebert.driver", Self.driverCommand])
         let file = try attributesFile()
-        var text = Self.removingBlock(from: (try? String(contentsOf: file, encoding: .utf8)) ?? "")
-        let unterminated = !text.isEmpty && !text.hasSuffix("\n")
-        text += (unterminated ? "\n" + Self.blockBeginAfterUnterminatedLine : Self.blockBegin) + "\n"
-        text += patterns.map { "\($0) merge=mergebert\n" }.joined() + Self.blockEnd + "\n"
+        let rest = Self.removingBlock(from: (try? String(contentsOf: file, encoding: .utf8)) ?? "")
+        let sameFile = MergeAttributeLine.lines(in: rest, file: file.path, directory: "").filter { $0.driver != "mergebert" }
+        let kept = try lowerPrecedenceMergeLines().filter { $0.driver != "mergebert" }
+        var block = Self.blockBegin + "\n" + patterns.map { "\($0) merge=mergebert\n" }.joined()
+        block += kept.map { "\($0.rootPattern) \($0.setting == "binary" ? "-merge" : $0.setting)\n" }.joined()
+        block += Self.blockEnd + "\n"
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try writeFileAtomically(Array(text.utf8), to: file.path)
-        return ["\(configScopeFlag.dropFirst(2)) git config: merge.mergebert.driver = \(Self.driverCommand)",
-                "\(file.path): \(patterns.map { "\($0) merge=mergebert" }.joined(separator: ", "))"]
+        try writeFileAtomically(Array((block + rest).utf8), to: file.path)
+        var report = ["\(configScopeFlag.dropFirst(2)) git config: merge.mergebert.driver = \(Self.driverCommand)",
+                      "\(file.path): \(patterns.map { "\($0) merge=mergebert" }.joined(separator: ", "))"]
+        let leftAlone = sameFile + kept
+        if !leftAlone.isEmpty {
+            report.append("left alone (they choose their own merge): "
+                          + leftAlone.map { "\($0.pattern) \($0.setting) (\($0.file):\($0.line))" }.joined(separator: ", "))
+        }
+        return report
+    }
+
+    /// The merge lines of attribute files that the installed block takes precedence over, lowest first:
+    /// the global file for a repository install; the global file and every tracked `.gitattributes` for
+    /// a `--local` install (`.git/info/attributes` beats them all). A global install overrides nothing.
+    func lowerPrecedenceMergeLines() throws -> [MergeAttributeLine] {
+        guard scope != .global else { return [] }
+        var files: [(url: URL, directory: String)] = []
+        let global = try Installation(scope: .global, directory: directory).attributesFile()
+        files.append((global, ""))
+        if scope == .local, let repository = try? Repository(discoveringFrom: directory.path), let root = repository.workingDirectory {
+            let tracked = (try? git(["-C", root, "ls-files", "--", ".gitattributes", "*/.gitattributes"]))?
+                .split(separator: "\n").map(String.init) ?? []
+            // Deeper files take precedence over shallower ones.
+            for path in tracked.sorted(by: { $0.split(separator: "/").count < $1.split(separator: "/").count }) {
+                let folder = (path as NSString).deletingLastPathComponent
+                files.append((URL(fileURLWithPath: root).appendingPathComponent(path), folder))
+            }
+        }
+        return files.flatMap { file in
+            (try? String(contentsOf: file.url, encoding: .utf8)).map {
+                MergeAttributeLine.lines(in: Self.removingBlock(from: $0), file: file.url.path, directory: file.directory)
+            } ?? []
+        }
     }
 
     func uninstall() throws -> [String] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Resolver
 
 /// The `mergebert` command: resolves merge conflicts; git's conventions for markers and exit codes.
 @main
@@ -8,11 +9,22 @@ struct MergeBERT: ParsableCommand {
         commandName: "mergebert",
         abstract: "Resolve git merge conflicts token by token, keeping git's markers wherever unsure.",
         discussion: "Exit codes: 0 everything resolved, 1 conflicts remain, 2 error.",
-        subcommands: [Merge.self, Resolve.self, Driver.self, Install.self, Uninstall.self, Eval.self, Mine.self, Bench.self])
+        version: ToolVersion.current,
+        subcommands: [Merge.self, Resolve.self, Driver.self, Install.self, Uninstall.self, Doctor.self, Eval.self, Mine.self, Bench.self])
 
     /// Runs the command with the exit codes users of `git merge-file` expect: usage and runtime errors
     /// exit 2 with one line on stderr, instead of ArgumentParser's defaults.
     static func main() {
+        // The driver reads its own arguments: git's merge must reach %A whatever the driver line holds.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "driver" {
+            let rest = Array(arguments.dropFirst())
+            if !rest.isEmpty && rest.allSatisfy({ $0 == "--help" || $0 == "-h" }) {
+                print(helpMessage(for: Driver.self))
+                Foundation.exit(0)
+            }
+            Foundation.exit(Driver.run(DriverArguments(rest)))
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot()

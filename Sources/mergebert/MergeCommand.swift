@@ -3,7 +3,8 @@ import Foundation
 import MergeCore
 import Resolver
 
-/// `mergebert merge BASE OURS THEIRS`: a three-way merge of files, like `git merge-file`.
+/// `mergebert merge BASE OURS THEIRS`: a three-way merge of files, like `git merge-file`, with the line
+/// merge `git merge` itself applies (histogram diff; conflicts joined only across three lines or fewer).
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Merge three files (base, ours, theirs) and resolve what can be resolved.",
@@ -28,6 +29,9 @@ struct Merge: ParsableCommand {
     @Option(help: "Length of the conflict markers.")
     var markerSize = 7
 
+    @Option(help: "The line diff: histogram (what `git merge` uses, the default) or myers (what `git merge-file` uses).")
+    var diffAlgorithm: DiffAlgorithm = .histogram
+
     @OptionGroup var resolution: ResolutionOptions
 
     func validate() throws {
@@ -41,7 +45,8 @@ struct Merge: ParsableCommand {
                                       baseLabel: labels.count > 1 ? labels[1] : base,
                                       theirsLabel: labels.count > 2 ? labels[2] : theirs,
                                       size: markerSize)
-        let options = resolution.resolverOptions(path: path ?? ours, style: style, markers: markers)
+        var options = resolution.resolverOptions(path: path ?? ours, style: style, markers: markers)
+        options.flavor = LineMergeFlavor(algorithm: diffAlgorithm, joinsAcrossLinesWithoutAlphanumerics: false)
         let result = try Resolver(options: options).resolve(base: try readFile(base), ours: try readFile(ours), theirs: try readFile(theirs))
         if let output { try writeFileAtomically(result.text, to: output) } else { writeStandardOutput(result.text) }
         emitReport(result.report, options: resolution)

@@ -41,7 +41,7 @@ import GitBridge
             let theirs = tokenizer.tokenize(triple.theirs.joined())
             let baseLines = Self.oneTokenPerLine(base), oursLines = Self.oneTokenPerLine(ours), theirsLines = Self.oneTokenPerLine(theirs)
 
-            let merge = LineMerge(base: baseLines, ours: oursLines, theirs: theirsLines)
+            let merge = LineMerge(base: baseLines, ours: oursLines, theirs: theirsLines, flavor: .gitMergeFile)
             let tokenMerge = TokenMerge(base: base, ours: ours, theirs: theirs)
             let markers = ConflictMarkers(oursLabel: "ours", baseLabel: "base", theirsLabel: "theirs")
             let reference = try MergeFile.merge(base: baseLines, ours: oursLines, theirs: theirsLines, style: style, markers: markers)

@@ -4,7 +4,7 @@ import MergeCore
 import TestSupport
 import Resolver
 
-/// The resolver's line-merge stage (token merge off) against the `git merge-file` command itself.
+/// The resolver's line-merge stage (token merge off, `git merge-file`'s flavor) against the `git merge-file` command itself.
 @Suite struct LineMergeDifferentialTests {
     /// Lines from a small vocabulary so that the sides repeat, touch and overlap; some without letters
     /// (git joins conflicts separated only by such lines), some CRLF.
@@ -40,7 +40,9 @@ import Resolver
 
         var random = RandomTriples(seed: 0x11E5 &+ UInt64(style.rawValue.count))
         let markers = ConflictMarkers(oursLabel: "ours", baseLabel: "base", theirsLabel: "theirs")
-        let resolver = Resolver(options: ResolverOptions(style: style, markers: markers, tokenMergeEnabled: false))
+        var options = ResolverOptions(style: style, markers: markers, tokenMergeEnabled: false)
+        options.flavor = .gitMergeFile
+        let resolver = Resolver(options: options)
         var conflicted = 0
         for iteration in 0..<500 {
             let triple = random.triple(alphabet: Self.lines, maximumLength: 16, maximumEdits: 3)

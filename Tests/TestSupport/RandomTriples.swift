@@ -43,3 +43,23 @@ public struct RandomTriples {
 
     public mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &generator) < probability }
 }
+
+extension RandomTriples {
+    /// Few distinct lines, many repeats (braces, blank lines, `return`), so that Myers and the histogram
+    /// diff often pair different lines; some CRLF, some without letters.
+    public static let repetitiveLines = ["{\n", "}\n", "\n", "\n", "}\n", "  return;\n", "  x = 1;\n", "  y = 2;\n", "foo();\n",
+                                         "bar(x);\n", "  // note\n", ");\n", "  z = 3;\r\n", "end\r\n", "-\n"]
+
+    /// `count` file triples of up to 40 lines from `repetitiveLines`; one file in ten lacks its final newline.
+    public static func lineFiles(count: Int, seed: UInt64) -> [(base: [UInt8], ours: [UInt8], theirs: [UInt8])] {
+        var random = RandomTriples(seed: seed)
+        return (0..<count).map { _ in
+            let triple = random.triple(alphabet: repetitiveLines, maximumLength: 40, maximumEdits: 6)
+            var texts = [triple.base, triple.ours, triple.theirs].map { Array($0.joined().utf8) }
+            for index in texts.indices where texts[index].last == UInt8(ascii: "\n") && random.chance(0.1) {
+                texts[index].removeLast()
+            }
+            return (texts[0], texts[1], texts[2])
+        }
+    }
+}

@@ -13,7 +13,14 @@ public struct DiffHunk: Sendable, Hashable {
     }
 }
 
-/// The diff of two sequences of interned elements, with the same choices as git's xdiff (Myers).
+/// Which diff git runs: `git merge` (merge-ort) merges file contents with the histogram diff; `git merge-file`,
+/// the recursive strategy and libgit2 use Myers.
+public enum DiffAlgorithm: String, Sendable, CaseIterable {
+    case myers
+    case histogram
+}
+
+/// The diff of two sequences of interned elements, with the same choices as git's xdiff.
 ///
 /// Matching git matters twice: the line merge must agree with `git merge-file` hunk for hunk, and the
 /// token merge is checked against libgit2 on tokens written one per line. So this follows xdiff's steps:
@@ -30,10 +37,19 @@ public enum SequenceDiff {
     static let keepDiscardRun = 4
 
     /// The hunks turning `old` into `new`, in order. Elements are compared by value.
-    public static func diff(_ old: [Int], _ new: [Int]) -> [DiffHunk] {
+    public static func diff(_ old: [Int], _ new: [Int], algorithm: DiffAlgorithm = .myers) -> [DiffHunk] {
         var oldChanged = ChangeMarks(count: old.count)
         var newChanged = ChangeMarks(count: new.count)
-        markChanges(old, new, &oldChanged, &newChanged)
+        switch algorithm {
+        case .myers:
+            markChangesMyers(old, new, &oldChanged, &newChanged)
+        case .histogram:
+            // xdiff prepares nothing for the histogram diff: no trimmed ends, no records set aside.
+            var search = HistogramSearch(old: old, new: new)
+            search.compare(line1: 1, count1: old.count, line2: 1, count2: new.count)
+            for index in 0..<old.count where search.oldChanged[index] { oldChanged[index] = true }
+            for index in 0..<new.count where search.newChanged[index] { newChanged[index] = true }
+        }
         compact(old, &oldChanged, other: &newChanged)
         compact(new, &newChanged, other: &oldChanged)
         return buildHunks(oldChanged, newChanged)
@@ -68,7 +84,7 @@ public enum SequenceDiff {
 
     // MARK: - Preparation (xdiff's xprepare.c)
 
-    static func markChanges(_ old: [Int], _ new: [Int], _ oldChanged: inout ChangeMarks, _ newChanged: inout ChangeMarks) {
+    static func markChangesMyers(_ old: [Int], _ new: [Int], _ oldChanged: inout ChangeMarks, _ newChanged: inout ChangeMarks) {
         var start = 0
         let shorter = min(old.count, new.count)
         while start < shorter && old[start] == new[start] { start += 1 }

@@ -1,11 +1,11 @@
 /// git's post-processing of conflicts for each marker style (xdiff's `xmerge.c`).
 ///
 /// `merge` style diffs ours against theirs inside each conflict and keeps only the parts that differ,
-/// then joins conflicts separated by at most three lines (or, with alphanumeric simplification, by lines
+/// then joins conflicts separated by at most three lines (`git merge-file` also joins across any lines
 /// without letters or digits). `zdiff3` only moves lines common to the start and end of both sides out.
 public enum ConflictRefinement {
     /// Applies the refinement that `style` calls for to `changes` (conflicts only; resolved spans stay).
-    public static func refine(_ changes: [MergeChange], style: ConflictStyle, ours: [Int], theirs: [Int],
+    public static func refine(_ changes: [MergeChange], style: ConflictStyle, flavor: LineMergeFlavor, ours: [Int], theirs: [Int],
                               oursHasAlphanumerics: (Range<Int>) -> Bool) -> [MergeChange] {
         switch style {
         case .diff3:
@@ -13,14 +13,17 @@ public enum ConflictRefinement {
         case .zdiff3:
             return trimCommonEnds(changes, ours: ours, theirs: theirs)
         case .merge:
-            let narrowed = narrow(changes, ours: ours, theirs: theirs)
+            let narrowed = narrow(changes, ours: ours, theirs: theirs, algorithm: flavor.algorithm)
+            guard flavor.joinsAcrossLinesWithoutAlphanumerics else {
+                return joinNearbyConflicts(narrowed) { _ in true }
+            }
             return joinNearbyConflicts(narrowed, oursHasAlphanumerics: oursHasAlphanumerics)
         }
     }
 
     /// xdiff's `xdl_refine_conflicts`: splits each conflict into the hunks of ours against theirs.
     /// The base range of the pieces is kept as the whole conflict's: git does not show it in this style.
-    static func narrow(_ changes: [MergeChange], ours: [Int], theirs: [Int]) -> [MergeChange] {
+    static func narrow(_ changes: [MergeChange], ours: [Int], theirs: [Int], algorithm: DiffAlgorithm) -> [MergeChange] {
         var result: [MergeChange] = []
         result.reserveCapacity(changes.count)
         for change in changes {
@@ -28,7 +31,7 @@ public enum ConflictRefinement {
                 result.append(change)
                 continue
             }
-            let hunks = SequenceDiff.diff(Array(ours[change.oursRange]), Array(theirs[change.theirsRange]))
+            let hunks = SequenceDiff.diff(Array(ours[change.oursRange]), Array(theirs[change.theirsRange]), algorithm: algorithm)
             if hunks.isEmpty {
                 var identical = change
                 identical.kind = .identical
@@ -47,7 +50,8 @@ public enum ConflictRefinement {
         return result
     }
 
-    /// xdiff's `xdl_simplify_non_conflicts` with alphanumeric simplification (what `git merge-file` uses).
+    /// xdiff's `xdl_simplify_non_conflicts`: `oursHasAlphanumerics` says whether a gap of more than three
+    /// lines keeps its conflicts apart (always true for `git merge`).
     static func joinNearbyConflicts(_ changes: [MergeChange], oursHasAlphanumerics: (Range<Int>) -> Bool) -> [MergeChange] {
         var result: [MergeChange] = []
         result.reserveCapacity(changes.count)

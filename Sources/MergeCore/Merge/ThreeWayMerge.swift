@@ -59,11 +59,11 @@ public struct ThreeWayMerge: Sendable {
     /// The changes in order; spans between them are unchanged on both sides.
     public var changes: [MergeChange]
 
-    public init(base: [Int], ours: [Int], theirs: [Int]) {
+    public init(base: [Int], ours: [Int], theirs: [Int], algorithm: DiffAlgorithm = .myers) {
         baseCount = base.count
         oursCount = ours.count
         theirsCount = theirs.count
-        changes = ThreeWayMerge.merge(base: base, ours: ours, theirs: theirs)
+        changes = ThreeWayMerge.merge(base: base, ours: ours, theirs: theirs, algorithm: algorithm)
     }
 
     public var hasConflicts: Bool { changes.contains { $0.kind == .conflict } }
@@ -94,9 +94,9 @@ public struct ThreeWayMerge: Sendable {
         return segments
     }
 
-    static func merge(base: [Int], ours: [Int], theirs: [Int]) -> [MergeChange] {
-        let oursHunks = SequenceDiff.diff(base, ours)
-        let theirsHunks = SequenceDiff.diff(base, theirs)
+    static func merge(base: [Int], ours: [Int], theirs: [Int], algorithm: DiffAlgorithm) -> [MergeChange] {
+        let oursHunks = SequenceDiff.diff(base, ours, algorithm: algorithm)
+        let theirsHunks = SequenceDiff.diff(base, theirs, algorithm: algorithm)
         var changes: [MergeChange] = []
 
         func append(_ kind: MergeChange.Kind, _ i0: Int, _ chg0: Int, _ i1: Int, _ chg1: Int, _ i2: Int, _ chg2: Int) {

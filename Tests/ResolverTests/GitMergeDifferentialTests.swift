@@ -7,9 +7,15 @@ import TestSupport
 /// The line merge as the driver writes it (token merge off) against `git merge-tree`, which merges file
 /// contents exactly as `git merge` does: the histogram diff, no alphanumeric joining, git's labels.
 @Suite struct GitMergeDifferentialTests {
+    /// Short files over few distinct lines (1,200), and long ones over hundreds of distinct lines (300).
+    static func files(seed: UInt64) -> [(base: [UInt8], ours: [UInt8], theirs: [UInt8])] {
+        RandomTriples.lineFiles(count: 1200, seed: seed)
+            + RandomTriples.lineFiles(count: 300, seed: seed + 1, maximumLength: 400, maximumEdits: 60, distinctLines: 300)
+    }
+
     @Test(arguments: [ConflictStyle.merge, .diff3, .zdiff3])
     func agreesWithGitMergeTree(style: ConflictStyle) throws {
-        let repository = try GeneratedMergeRepository(RandomTriples.lineFiles(count: 1500, seed: 0xD1FF + UInt64(style.rawValue.count)))
+        let repository = try GeneratedMergeRepository(Self.files(seed: 0xD1FF + UInt64(style.rawValue.count)))
         defer { repository.remove() }
         let git = try repository.mergeTree(config: ["merge.conflictStyle=\(style.rawValue)"])
         let markers = ConflictMarkers(oursLabel: "ours", baseLabel: repository.baseLabel, theirsLabel: "theirs")

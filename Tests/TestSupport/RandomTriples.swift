@@ -50,11 +50,18 @@ extension RandomTriples {
     public static let repetitiveLines = ["{\n", "}\n", "\n", "\n", "}\n", "  return;\n", "  x = 1;\n", "  y = 2;\n", "foo();\n",
                                          "bar(x);\n", "  // note\n", ");\n", "  z = 3;\r\n", "end\r\n", "-\n"]
 
-    /// `count` file triples of up to 40 lines from `repetitiveLines`; one file in ten lacks its final newline.
-    public static func lineFiles(count: Int, seed: UInt64) -> [(base: [UInt8], ours: [UInt8], theirs: [UInt8])] {
+    /// `count` file triples of up to `maximumLength` lines from `repetitiveLines` plus `distinctLines` lines
+    /// of their own (many distinct lines fill git's hash chains, as real files do); one file in ten lacks
+    /// its final newline.
+    public static func lineFiles(count: Int, seed: UInt64, maximumLength: Int = 40, maximumEdits: Int = 6, distinctLines: Int = 0)
+        -> [(base: [UInt8], ours: [UInt8], theirs: [UInt8])] {
         var random = RandomTriples(seed: seed)
+        // About half the lines are the repetitive ones, as braces and blank lines are in code.
+        let weight = max(1, distinctLines / repetitiveLines.count)
+        let alphabet = Array(repeating: repetitiveLines, count: weight).joined()
+            + (0..<distinctLines).map { "  value\($0) = f(\($0 % 7));\n" }
         return (0..<count).map { _ in
-            let triple = random.triple(alphabet: repetitiveLines, maximumLength: 40, maximumEdits: 6)
+            let triple = random.triple(alphabet: alphabet, maximumLength: maximumLength, maximumEdits: maximumEdits)
             var texts = [triple.base, triple.ours, triple.theirs].map { Array($0.joined().utf8) }
             for index in texts.indices where texts[index].last == UInt8(ascii: "\n") && random.chance(0.1) {
                 texts[index].removeLast()

@@ -90,9 +90,9 @@ struct HistogramSearch {
     /// distinct elements), else the run and whether git falls back to Myers for this range.
     private func findCommonRun(line1: Int, count1: Int, line2: Int, count2: Int) -> (Run, Bool)? {
         let tableBits = Self.hashBits(count1)
-        func bucket(_ element: Int) -> Int {
-            Int(truncatingIfNeeded: (UInt64(element) &* 0x9E37_0001) >> UInt64(64 - tableBits))
-        }
+        // xdiff's XDL_HASHLONG: (v + (v >> bits)) masked to `bits`.
+        let mask = (1 << tableBits) - 1
+        func bucket(_ element: Int) -> Int { (element + (element >> tableBits)) & mask }
         let end1 = line1 + count1 - 1, end2 = line2 + count2 - 1
         // Records: one per distinct element of old in range, chained per bucket, newest first.
         var heads = [Int](repeating: -1, count: 1 << tableBits)

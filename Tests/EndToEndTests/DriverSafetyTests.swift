@@ -163,4 +163,33 @@ import TestSupport
         #expect(driven.status != 0)
         #expect(driven.text == alone.text)
     }
+
+    /// The merge base in diff3 labels is abbreviated as git abbreviates it: automatically by object count
+    /// (8 digits past 16,384 packed objects), or to `core.abbrev`.
+    @Test func baseLabelIsAbbreviatedAsGitDoes() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.clashing)
+        defer { scenario.remove() }
+        var stream = ""
+        for index in 0..<17_000 {
+            let data = "\(index)\n"
+            stream += "blob\ndata \(data.utf8.count)\n\(data)\n"
+        }
+        _ = try CommandRunner.run(URL(fileURLWithPath: "/usr/bin/git"), ["fast-import", "--quiet"], in: scenario.repository,
+                                  environment: scenario.environment, input: Array(stream.utf8))
+        // fast-import writes its own pack; nothing refers to these blobs, so no repack.
+        #expect(try scenario.git("rev-parse", "--short", "HEAD").output.trimmingCharacters(in: .whitespacesAndNewlines).count == 8)
+        try scenario.git("config", "merge.conflictStyle", "diff3")
+        for abbreviation in ["auto", "12"] {
+            try scenario.git("config", "core.abbrev", abbreviation)
+            try? FileManager.default.removeItem(at: scenario.repository.appendingPathComponent(".git/info/attributes"))
+            let alone = try scenario.gitAlone("A.java", ["merge", "topic"])
+            try scenario.mergebert("install", "--local")
+            #expect(try scenario.git("merge", "topic").status == 1)
+            let driven = try scenario.read("A.java")
+            try scenario.git("merge", "--abort")
+            #expect(driven == alone.text, "core.abbrev=\(abbreviation)")
+            let label = alone.text.components(separatedBy: "\n").first { $0.hasPrefix("||||||| ") }?.dropFirst(8) ?? ""
+            #expect(label.count == (abbreviation == "auto" ? 8 : 12), "\(label)")
+        }
+    }
 }

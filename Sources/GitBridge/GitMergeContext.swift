@@ -36,6 +36,7 @@ public struct GitMergeContext: Sendable {
 
     /// Reads the context for `path` (`%P`) from the repository around `directory` and git's environment.
     public static func discover(path: String?, markerSize: Int, passedLabels: PassedLabels = PassedLabels(),
+                                contents: (base: [UInt8], ours: [UInt8], theirs: [UInt8])? = nil,
                                 directory: String = FileManager.default.currentDirectoryPath,
                                 environment: [String: String] = ProcessInfo.processInfo.environment,
                                 operation: GitOperation? = nil) -> GitMergeContext {
@@ -70,6 +71,18 @@ public struct GitMergeContext: Sendable {
             context.markers.oursLabel = labels.ours
             context.markers.baseLabel = labels.base
             context.markers.theirsLabel = labels.theirs
+            // merge-ort names each side's path in all three labels when a rename made them differ.
+            if let path, let contents {
+                let paths = [(labels.commits.base, contents.base), (labels.commits.ours, contents.ours),
+                             (labels.commits.theirs, contents.theirs)].map { commit, content in
+                    commit.flatMap { repository.path(of: content, in: $0, preferring: path) } ?? path
+                }
+                if Set(paths).count > 1 {
+                    context.markers.baseLabel = "\(labels.base):\(paths[0])"
+                    context.markers.oursLabel = "\(labels.ours):\(paths[1])"
+                    context.markers.theirsLabel = "\(labels.theirs):\(paths[2])"
+                }
+            }
         }
         if let ours = passedLabels.ours { context.markers.oursLabel = ours }
         if let base = passedLabels.base { context.markers.baseLabel = base }
@@ -100,22 +113,25 @@ public struct GitMergeContext: Sendable {
     /// revert of several commits in `sequencer/todo`; a single cherry-pick or revert, and a stash, are
     /// recognised from git's command line (git 2.39 does not pass `%S %X %Y` to drivers).
     static func labels(repository: Repository, operation: GitOperation,
-                       environment: [String: String]) -> (ours: String, base: String, theirs: String)? {
+                       environment: [String: String]) -> Labels? {
+        let head = repository.commitID("HEAD")
         if let (key, branch) = environment.first(where: { $0.key.hasPrefix("GITHEAD_") }),
-           let theirs = Repository.oid(hex: String(key.dropFirst("GITHEAD_".count))),
-           let head = repository.commitID("HEAD") {
+           let theirs = Repository.oid(hex: String(key.dropFirst("GITHEAD_".count))), let head {
             let bases = repository.mergeBases(head, theirs)
             let base = bases.count == 1 ? repository.shortID(bases[0]) : "merged common ancestors"
-            return ("HEAD", base, branch)
+            return Labels(ours: "HEAD", base: base, theirs: branch, commits: (bases.count == 1 ? bases[0] : nil, head, theirs))
         }
-        if operation.command == "stash" { return ("Updated upstream", "Stash base", "Stashed changes") }
+        if operation.command == "stash" {
+            return Labels(ours: "Updated upstream", base: "Stash base", theirs: "Stashed changes", commits: (nil, nil, nil))
+        }
         func named(_ id: git_oid) -> String { "\(repository.shortID(id)) (\(repository.summary(id) ?? ""))" }
         func revision(_ text: String) -> git_oid? { Repository.oid(hex: text) ?? repository.commitID(text) }
         let done = repository.gitDirectory + "rebase-merge/done"
         if let text = try? String(contentsOfFile: done, encoding: .utf8),
            let last = text.split(separator: "\n").last?.split(separator: " "), last.count >= 2,
            let picked = revision(String(last[1])) {
-            return ("HEAD", "parent of \(named(picked))", named(picked))
+            return Labels(ours: "HEAD", base: "parent of \(named(picked))", theirs: named(picked),
+                          commits: (repository.commitID(Repository.hex(picked) + "^"), head, picked))
         }
         var reverting = operation.command == "revert"
         var picked: git_oid?
@@ -127,8 +143,18 @@ public struct GitMergeContext: Sendable {
             picked = revision(operation.revisions[0])
         }
         guard let picked else { return nil }
-        return reverting ? ("HEAD", named(picked), "parent of \(named(picked))")
-                         : ("HEAD", "parent of \(named(picked))", named(picked))
+        let parent = repository.commitID(Repository.hex(picked) + "^")
+        return reverting
+            ? Labels(ours: "HEAD", base: named(picked), theirs: "parent of \(named(picked))", commits: (picked, head, parent))
+            : Labels(ours: "HEAD", base: "parent of \(named(picked))", theirs: named(picked), commits: (parent, head, picked))
+    }
+
+    /// git's marker labels for an operation, and the commits whose trees hold each side (nil where unknown).
+    struct Labels {
+        var ours: String
+        var base: String
+        var theirs: String
+        var commits: (base: git_oid?, ours: git_oid?, theirs: git_oid?)
     }
 }
 

@@ -197,3 +197,40 @@ extension Repository {
         return git_oid_fromstr(&id, hex) == 0 ? id : nil
     }
 }
+
+extension Repository {
+    /// Where `content` sits in `commit`'s tree: `path` when the blob there is this content, else the first
+    /// path (in tree order) holding exactly this blob, else nil. merge-ort hands a driver the contents of
+    /// renamed files under their new path; this finds the path each side had.
+    public func path(of content: [UInt8], in commit: git_oid, preferring path: String) -> String? {
+        var blobID = git_oid()
+        let hashed = content.withUnsafeBytes { git_odb_hash(&blobID, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
+        guard hashed == 0 else { return nil }
+        var commitID = commit
+        var commitObject: OpaquePointer?
+        guard git_commit_lookup(&commitObject, pointer, &commitID) == 0 else { return nil }
+        defer { git_commit_free(commitObject) }
+        var tree: OpaquePointer?
+        guard git_commit_tree(&tree, commitObject) == 0 else { return nil }
+        defer { git_tree_free(tree) }
+        var entry: OpaquePointer?
+        if git_tree_entry_bypath(&entry, tree, path) == 0 {
+            defer { git_tree_entry_free(entry) }
+            if git_oid_equal(git_tree_entry_id(entry), &blobID) != 0 { return path }
+        }
+        final class Search {
+            var target: git_oid
+            var found: String?
+            init(_ target: git_oid) { self.target = target }
+        }
+        let search = Search(blobID)
+        let payload = Unmanaged.passUnretained(search).toOpaque()
+        _ = git_tree_walk(tree, GIT_TREEWALK_PRE, { root, entry, payload in
+            let search = Unmanaged<Search>.fromOpaque(payload!).takeUnretainedValue()
+            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB, git_oid_equal(git_tree_entry_id(entry), &search.target) != 0 else { return 0 }
+            search.found = String(cString: root!) + String(cString: git_tree_entry_name(entry))
+            return -1
+        }, payload)
+        return search.found
+    }
+}

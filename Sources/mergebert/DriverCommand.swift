@@ -47,7 +47,8 @@ struct Driver: ParsableCommand {
         let name = arguments.path ?? ours
         let context = GitMergeContext.discover(
             path: arguments.path, markerSize: arguments.markerSize,
-            passedLabels: .init(base: arguments.baseLabel, ours: arguments.oursLabel, theirs: arguments.theirsLabel))
+            passedLabels: .init(base: arguments.baseLabel, ours: arguments.oursLabel, theirs: arguments.theirsLabel),
+            contents: (baseBytes, oursBytes, theirsBytes))
         var options = ResolverOptions(style: context.style, markers: context.markers, path: arguments.path)
         options.flavor = context.flavor
 

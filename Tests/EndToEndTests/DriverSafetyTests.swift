@@ -192,4 +192,20 @@ import TestSupport
             #expect(label.count == (abbreviation == "auto" ? 8 : 12), "\(label)")
         }
     }
+
+    /// When one side renamed the file, git names each side's path in the labels; so does the driver.
+    @Test func renamedFilesGetGitsPathLabels() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.base)
+        defer { scenario.remove() }
+        try scenario.git("checkout", "-q", "topic")
+        try scenario.git("mv", "A.java", "Renamed.java")
+        try scenario.write("Renamed.java", Self.clashing)
+        try scenario.git("commit", "-qam", "rename and edit")
+        try scenario.git("checkout", "-q", "main")
+        let alone = try scenario.gitAlone("Renamed.java", ["merge", "topic"])
+        #expect(alone.text.contains("<<<<<<< HEAD:A.java"), "\(alone.text)")
+        try scenario.mergebert("install", "--local")
+        #expect(try scenario.git("merge", "topic").status == 1)
+        #expect(try scenario.read("Renamed.java") == alone.text)
+    }
 }

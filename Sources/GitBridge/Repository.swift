@@ -199,9 +199,10 @@ extension Repository {
 }
 
 extension Repository {
-    /// Where `content` sits in `commit`'s tree: `path` when the blob there is this content, else the first
-    /// path (in tree order) holding exactly this blob, else nil. merge-ort hands a driver the contents of
-    /// renamed files under their new path; this finds the path each side had.
+    /// Where `content` sits in `commit`'s tree: `path` when the tree has that path (or the content is empty,
+    /// as the base of files both sides added), else the first path (in tree order) holding exactly this
+    /// blob, else nil. merge-ort hands a driver the contents of renamed files under their new path; this
+    /// finds the path each side had.
     public func path(of content: [UInt8], in commit: git_oid, preferring path: String) -> String? {
         var blobID = git_oid()
         let hashed = content.withUnsafeBytes { git_odb_hash(&blobID, $0.baseAddress, $0.count, GIT_OBJECT_BLOB) }
@@ -215,9 +216,10 @@ extension Repository {
         defer { git_tree_free(tree) }
         var entry: OpaquePointer?
         if git_tree_entry_bypath(&entry, tree, path) == 0 {
-            defer { git_tree_entry_free(entry) }
-            if git_oid_equal(git_tree_entry_id(entry), &blobID) != 0 { return path }
+            git_tree_entry_free(entry)
+            return path
         }
+        if content.isEmpty { return path }
         final class Search {
             var target: git_oid
             var found: String?

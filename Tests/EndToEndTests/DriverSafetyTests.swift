@@ -208,4 +208,23 @@ import TestSupport
         #expect(try scenario.git("merge", "topic").status == 1)
         #expect(try scenario.read("Renamed.java") == alone.text)
     }
+
+    /// A file both sides added has an empty base, which is no rename even where the tree holds an empty file.
+    @Test func addAddConflictsKeepPlainLabels() throws {
+        let scenario = try ScenarioRepository(file: "empty.txt", base: "", ours: "", theirs: "")
+        defer { scenario.remove() }
+        try scenario.write("news.txt", "ours\n")
+        try scenario.git("add", "news.txt")
+        try scenario.git("commit", "-qm", "ours adds")
+        try scenario.git("checkout", "-q", "topic")
+        try scenario.write("news.txt", "theirs\n")
+        try scenario.git("add", "news.txt")
+        try scenario.git("commit", "-qm", "theirs adds")
+        try scenario.git("checkout", "-q", "main")
+        let alone = try scenario.gitAlone("news.txt", ["merge", "topic"])
+        #expect(alone.text.hasPrefix("<<<<<<< HEAD\n"), "\(alone.text)")
+        try scenario.mergebert("install", "--local")
+        #expect(try scenario.git("merge", "topic").status == 1)
+        #expect(try scenario.read("news.txt") == alone.text)
+    }
 }

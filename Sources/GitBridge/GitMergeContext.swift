@@ -16,6 +16,10 @@ public struct GitMergeContext: Sendable {
     public var configuredThreshold: Double?
     /// A `mergebert.threshold` that is not a probability, to report.
     public var invalidThreshold: String?
+    /// The git operation this merge belongs to (`merge`, `rebase`, `cherry-pick`...), and a key shared by
+    /// every driver run of that one operation, so that `review` can show "the last operation".
+    public var operationKind = "merge"
+    public var operationKey = ""
 
     /// Labels git passed itself (`%S %X %Y`, git 2.44 and later); literal placeholders are ignored.
     public struct PassedLabels: Sendable {
@@ -61,6 +65,7 @@ public struct GitMergeContext: Sendable {
         }
         let operation = operation ?? GitOperation.fromProcessAncestry()
         if operation.strategy == "recursive" { context.flavor = .mergeRecursive }
+        if let repository { (context.operationKind, context.operationKey) = identify(operation, repository: repository, environment: environment) }
         if let repository, let path {
             let attribute = repository.attribute("mergebert", path: path)
             if attribute == "unset" || attribute == "false" {
@@ -88,6 +93,23 @@ public struct GitMergeContext: Sendable {
         if let base = passedLabels.base { context.markers.baseLabel = base }
         if let theirs = passedLabels.theirs { context.markers.theirsLabel = theirs }
         return context
+    }
+
+    /// The operation's kind and a key that stays the same across its driver runs: a rebase by the branch
+    /// it started from, a cherry-pick or revert series by the sequencer's start, a merge by both heads.
+    static func identify(_ operation: GitOperation, repository: Repository, environment: [String: String]) -> (String, String) {
+        let gitDirectory = repository.gitDirectory
+        func read(_ name: String) -> String? {
+            (try? String(contentsOfFile: gitDirectory + name, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let head = repository.commitID("HEAD").map(Repository.hex) ?? "none"
+        if let theirs = environment.keys.first(where: { $0.hasPrefix("GITHEAD_") }) {
+            return ("merge", "merge \(head) \(theirs.dropFirst("GITHEAD_".count))")
+        }
+        if let origin = read("rebase-merge/orig-head") { return ("rebase", "rebase \(origin) \(read("rebase-merge/onto") ?? "")") }
+        let kind = operation.command.map { ["cherry-pick", "revert", "stash"].contains($0) ? $0 : "merge" } ?? "merge"
+        if let start = read("sequencer/head") { return (kind, "\(kind) \(start)") }
+        return (kind, "\(kind) \(head) \(operation.revisions.joined(separator: " "))")
     }
 
     /// A value from `git -c key=value` (git passes these to drivers in GIT_CONFIG_PARAMETERS; libgit2 ignores it).

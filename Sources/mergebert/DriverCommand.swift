@@ -99,10 +99,34 @@ struct Driver: ParsableCommand {
                 }
             }
             if let skipped = resolution.report.skipped { printError("mergebert: \(name): \(skipped)") }
+            if resolution.report.resolvedCount > 0 {
+                keepRecord(resolution, base: baseBytes, ours: oursBytes, theirs: theirsBytes, name: name, options: options, context: context)
+            }
             return resolution.isClean ? 0 : 1
         case .failure(let error):
             printError("mergebert: \(name): \(error); git's line merge kept")
             return gitExit
+        }
+    }
+
+    /// Says in one line what was written, and records it for `review`; a record that cannot be kept is
+    /// reported and never changes the merge.
+    static func keepRecord(_ resolution: Resolution, base: [UInt8], ours: [UInt8], theirs: [UInt8], name: String,
+                           options: ResolverOptions, context: GitMergeContext) {
+        let report = resolution.report
+        let left = report.leftCount == 0 ? "" : ", \(report.leftCount) left with markers"
+        printError("mergebert: \(name): resolved \(report.resolvedCount) of \(report.regions.count) conflicts\(left); "
+                   + "review with `mergebert review`, undo with `mergebert review --undo \(name)`")
+        guard let record = ResolutionRecord(resolution: resolution, base: base, ours: ours, theirs: theirs, path: name, options: options,
+                                            operationKind: context.operationKind, operationKey: context.operationKey),
+              let repository = try? Repository(discoveringFrom: FileManager.default.currentDirectoryPath) else { return }
+        var store = RecordStore(gitDirectory: repository.gitDirectory)
+        if let days = repository.configString("mergebert.recordDays").flatMap(Double.init) { store.maximumAgeDays = days }
+        if let count = repository.configString("mergebert.recordOperations").flatMap(Int.init) { store.maximumOperations = count }
+        do {
+            try store.write(record)
+        } catch {
+            printError("mergebert: \(name): \(error); the merge is not affected")
         }
     }
 

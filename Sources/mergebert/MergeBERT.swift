@@ -10,7 +10,7 @@ struct MergeBERT: ParsableCommand {
         abstract: "Resolve git merge conflicts token by token, keeping git's markers wherever unsure.",
         discussion: "Exit codes: 0 everything resolved, 1 conflicts remain, 2 error.",
         version: ToolVersion.current,
-        subcommands: [Merge.self, Resolve.self, Driver.self, Install.self, Uninstall.self, Doctor.self, Eval.self, Mine.self, Bench.self])
+        subcommands: [Merge.self, Resolve.self, Driver.self, Install.self, Uninstall.self, Doctor.self, Review.self, Eval.self, Mine.self, Bench.self])
 
     /// Runs the command with the exit codes users of `git merge-file` expect: usage and runtime errors
     /// exit 2 with one line on stderr, instead of ArgumentParser's defaults.

@@ -12,10 +12,8 @@ public struct GitMergeContext: Sendable {
     public var flavor: LineMergeFlavor
     /// Why resolution is off for this path (an attribute or config switch), or nil when it is on.
     public var disabledReason: String?
-    /// `mergebert.threshold` from git config, when set.
-    public var configuredThreshold: Double?
-    /// A `mergebert.threshold` that is not a probability, to report.
-    public var invalidThreshold: String?
+    /// mergebert's own keys of git config (threshold, mode, enabled).
+    public var settings = GitSettings()
     /// The git operation this merge belongs to (`merge`, `rebase`, `cherry-pick`...), and a key shared by
     /// every driver run of that one operation, so that `review` can show "the last operation".
     public var operationKind = "merge"
@@ -53,16 +51,8 @@ public struct GitMergeContext: Sendable {
         }
         if let styleName = config("merge.conflictStyle"), let style = ConflictStyle(rawValue: styleName) { context.style = style }
 
-        if let enabled = config("mergebert.enabled"), ["false", "no", "off", "0"].contains(enabled.lowercased()) {
-            context.disabledReason = "mergebert.enabled is false in git config"
-        }
-        if let threshold = config("mergebert.threshold") {
-            if let value = Double(threshold), (0...1).contains(value) {
-                context.configuredThreshold = value
-            } else {
-                context.invalidThreshold = threshold
-            }
-        }
+        context.settings = GitSettings(threshold: config("mergebert.threshold"), mode: config("mergebert.mode"),
+                                       enabled: config("mergebert.enabled"))
         let operation = operation ?? GitOperation.fromProcessAncestry()
         if operation.strategy == "recursive" { context.flavor = .mergeRecursive }
         if let repository { (context.operationKind, context.operationKey) = identify(operation, repository: repository, environment: environment) }
@@ -177,6 +167,30 @@ public struct GitMergeContext: Sendable {
         var base: String
         var theirs: String
         var commits: (base: git_oid?, ours: git_oid?, theirs: git_oid?)
+    }
+}
+
+/// mergebert's keys of git config, as read (`git -c` first, then the repository's and the user's files).
+public struct GitSettings: Sendable, Equatable {
+    public var threshold: String?
+    public var mode: String?
+    public var enabled: String?
+
+    public init(threshold: String? = nil, mode: String? = nil, enabled: String? = nil) {
+        self.threshold = threshold
+        self.mode = mode
+        self.enabled = enabled
+    }
+
+    /// The settings for the repository around `directory`, or the user's outside any repository.
+    public static func read(directory: String = FileManager.default.currentDirectoryPath,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) -> GitSettings {
+        let repository = try? Repository(discoveringFrom: directory)
+        func config(_ key: String) -> String? {
+            GitMergeContext.commandLineConfig(key, environment: environment) ?? repository?.configString(key)
+                ?? Repository.globalConfigString(key)
+        }
+        return GitSettings(threshold: config("mergebert.threshold"), mode: config("mergebert.mode"), enabled: config("mergebert.enabled"))
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GitBridge
 import MergeCore
 import Resolver
 
@@ -26,18 +27,27 @@ struct ResolutionOptions: ParsableArguments {
     @Flag(help: "Resolve without the model: clean token merges only (also MERGEBERT_MODEL=none).")
     var noModel = false
 
-    /// `MERGEBERT=0` in the environment turns resolution off: git's own line merge, unchanged.
-    var resolutionEnabled: Bool {
-        ProcessInfo.processInfo.environment["MERGEBERT"] != "0"
+    func validate() throws {
+        if let threshold, !(0...1).contains(threshold) {
+            throw ValidationError("--threshold takes a probability between 0 and 1 (got \(threshold))")
+        }
+    }
+
+    /// The settings in effect: these flags over MERGEBERT_MODE/MERGEBERT_THRESHOLD over git config.
+    var boldness: Boldness {
+        Boldness(thresholdFlag: threshold, noModel: noModel, git: GitSettings.read())
     }
 
     /// Resolver options with the model loaded; a model that is asked for but cannot be loaded turns
     /// resolution off (git's line merge) and says why on stderr.
     func resolverOptions(path: String?, style: ConflictStyle = .merge, markers: ConflictMarkers = ConflictMarkers()) -> ResolverOptions {
-        var options = ResolverOptions(style: style, markers: markers, path: path, resolutionEnabled: resolutionEnabled,
+        let boldness = self.boldness
+        boldness.warnings.forEach { printError("mergebert: \($0)") }
+        if explain { printError("mergebert: \(boldness.summary)") }
+        var options = ResolverOptions(style: style, markers: markers, path: path, resolutionEnabled: boldness.mode != .off,
                                       tokenMergeEnabled: !noTokenMerge)
-        options.threshold = threshold
-        guard resolutionEnabled, !noTokenMerge, !noModel else { return options }
+        options.threshold = boldness.threshold
+        guard boldness.mode == .model, !noTokenMerge else { return options }
         switch loadResolutionModel(explicit: model) {
         case .success(let loaded): options.model = loaded
         case .failure(let error):

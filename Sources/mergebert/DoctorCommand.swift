@@ -46,6 +46,8 @@ struct DriverReport {
             problem = "\(error)"
         }
         lines.append("model: " + Self.modelLine(executable: program, directory: directory))
+        let boldness = Boldness(git: GitSettings.read(directory: directory.path))
+        lines.append("settings: " + boldness.summary + boldness.warnings.map { "; \($0)" }.joined())
         let attributes = Self.attributeLines(directory: directory)
         let routing = attributes.filter { $0.driver == "mergebert" }
         let others = attributes.filter { $0.driver != "mergebert" }
@@ -70,11 +72,8 @@ struct DriverReport {
         do {
             let model = try ResolutionModel(directory: folder)
             let bytes = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
-            let context = GitMergeContext.discover(path: nil, markerSize: 7, directory: directory.path, operation: GitOperation(command: nil))
-            let override = Double(environment["MERGEBERT_THRESHOLD"] ?? "").map { " (MERGEBERT_THRESHOLD \($0))" }
-                ?? context.configuredThreshold.map { " (git config mergebert.threshold \($0))" } ?? ""
             return "\(folder.path) (\(String(format: "%.1f", Double(bytes) / 1_000_000)) MB, calibrated threshold "
-                + "\(String(format: "%.2f", model.defaultThreshold)))\(override)"
+                + "\(String(format: "%.2f", model.defaultThreshold)))"
         } catch {
             return "\(folder.path) cannot be loaded: \(error)"
         }

@@ -67,18 +67,18 @@ struct Driver: ParsableCommand {
         if !arguments.ignored.isEmpty {
             printError("mergebert: ignored in the driver command: \(arguments.ignored.joined(separator: ", ")) (see `mergebert driver --help`)")
         }
-        if environment["MERGEBERT"] == "0" { return gitExit }
+        let boldness = Boldness(thresholdFlag: arguments.threshold, noModel: arguments.noModel, environment: environment,
+                                git: context.settings)
+        boldness.warnings.forEach { printError("mergebert: \($0)") }
+        if boldness.mode == .off { return gitExit }
         if let reason = context.disabledReason {
             printError("mergebert: \(name): \(reason); git's line merge kept")
             return gitExit
         }
-        if let invalid = context.invalidThreshold {
-            printError("mergebert: git config mergebert.threshold = \(invalid) is not a probability between 0 and 1; ignored")
-        }
         if fallback.isClean || [baseBytes, oursBytes, theirsBytes].contains(where: isBinaryForGit) { return gitExit }
 
-        options.threshold = arguments.threshold ?? Double(environment["MERGEBERT_THRESHOLD"] ?? "") ?? context.configuredThreshold
-        if !arguments.noModel {
+        options.threshold = boldness.threshold
+        if boldness.mode == .model {
             switch loadResolutionModel(explicit: arguments.model) {
             case .success(let model): options.model = model
             case .failure(let error):

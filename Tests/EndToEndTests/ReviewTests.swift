@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// What the driver did, told and recorded, reviewed and undone, through real git.
+@Suite(.serialized) struct ReviewTests {
+    static let base = MergeDriverTests.base, ours = MergeDriverTests.ours, theirs = MergeDriverTests.theirs
+    static let clashing = MergeDriverTests.clashing, merged = MergeDriverTests.merged
+
+    @Test func aMergeIsToldRecordedReviewedAndUndone() throws {
+        // base commit: A, B, C all `base`; main: A, B, C = ours; topic: A, B = theirs, C = clashing.
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.base, theirs: Self.base)
+        defer { scenario.remove() }
+        try scenario.write("B.java", Self.base)
+        try scenario.write("C.java", Self.base)
+        try scenario.git("add", "-A")
+        try scenario.git("commit", "-qm", "more files")
+        try scenario.git("checkout", "-q", "topic")
+        try scenario.git("merge", "-q", "--ff-only", "main")
+        for (file, text) in [("A.java", Self.theirs), ("B.java", Self.theirs), ("C.java", Self.clashing)] { try scenario.write(file, text) }
+        try scenario.git("commit", "-qam", "topic edits")
+        try scenario.git("checkout", "-q", "main")
+        for file in ["A.java", "B.java", "C.java"] { try scenario.write(file, Self.ours) }
+        try scenario.git("commit", "-qam", "main edits")
+        let alone = try scenario.gitAlone("A.java", ["merge", "topic"])
+        try scenario.mergebert("install", "--local")
+
+        let merge = try scenario.git("merge", "topic")
+        #expect(merge.status == 1)
+        for file in ["A.java", "B.java"] {
+            #expect(merge.standardError.contains("mergebert: \(file): resolved 1 of 1 conflicts; review with `mergebert review`"),
+                    "\(merge.standardError)")
+        }
+        #expect(!merge.standardError.contains("C.java: resolved"))
+        #expect(try scenario.git("status", "--porcelain").output.contains("UU C.java"))
+
+        let review = try scenario.mergebert("review")
+        #expect(review.status == 0, "\(review.standardError)")
+        #expect(review.output.contains("A.java") && review.output.contains("B.java") && !review.output.contains("C.java"))
+        #expect(review.output.contains("+     call(gamma, delta);"), "\(review.output)")
+        let records = try FileManager.default.contentsOfDirectory(atPath: scenario.repository.appendingPathComponent(".git/mergebert/records").path)
+        #expect(records.filter { $0.hasSuffix(".json") }.count == 2)
+
+        // An edit elsewhere in the file survives the undo; the markers come back exactly as git wrote them.
+        try scenario.write("A.java", Self.merged + "// reviewed\n")
+        let undo = try scenario.mergebert("review", "--undo", "A.java")
+        #expect(undo.status == 0, "\(undo.standardError)")
+        #expect(try scenario.read("A.java") == alone.text + "// reviewed\n")
+        #expect(try scenario.git("status", "--porcelain").output.contains("UU A.java"))
+        #expect(try scenario.read("B.java") == Self.merged)
+        let after = try scenario.mergebert("review")
+        #expect(after.output.contains("B.java") && !after.output.contains("A.java"))
+
+        #expect(try scenario.mergebert("review", "--accept").status == 0)
+        #expect(try scenario.mergebert("review").output.contains("resolved nothing here"))
+    }
+
+    @Test func gitConfigSetsHowBoldTheDriverIs() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.theirs)
+        defer { scenario.remove() }
+        try scenario.mergebert("install", "--local")
+        try scenario.git("config", "mergebert.mode", "off")
+        #expect(try scenario.git("merge", "topic").status == 1)
+        try scenario.git("merge", "--abort")
+        try scenario.git("config", "mergebert.mode", "token")
+        #expect(try scenario.git("merge", "-q", "--no-edit", "topic").status == 0)
+        #expect(try scenario.read("A.java") == Self.merged)
+        try scenario.git("reset", "-q", "--hard", "HEAD~1")
+        try scenario.git("config", "mergebert.mode", "sometimes")
+        let invalid = try scenario.git("merge", "-q", "--no-edit", "topic")
+        #expect(invalid.standardError.contains("mergebert.mode=sometimes is not one of off, token, model"))
+        let doctor = try scenario.mergebert("doctor")
+        #expect(doctor.output.contains("settings: mode model (default)"), "\(doctor.output)")
+    }
+
+    @Test func theThresholdInGitConfigChangesWhatTheShippedModelResolves() throws {
+        let demo = ShippedModelTests.repositoryRoot.appendingPathComponent("fixtures/demo")
+        func text(_ name: String) throws -> String { try CommandRunner.read(demo.appendingPathComponent(name)) }
+        var scenario = try ScenarioRepository(file: "App.java", base: try text("base.java"), ours: try text("ours.java"),
+                                              theirs: try text("theirs.java"))
+        defer { scenario.remove() }
+        scenario.environment["MERGEBERT_MODEL"] = ShippedModelTests.repositoryRoot.appendingPathComponent("models").path
+        try scenario.mergebert("install", "--local")
+        #expect(try scenario.git("merge", "topic").status == 1)
+        try scenario.git("merge", "--abort")
+        try scenario.git("config", "mergebert.threshold", "0.5")
+        let merge = try scenario.git("merge", "-q", "--no-edit", "topic")
+        #expect(merge.status == 0, "\(merge.standardError)")
+        #expect(!(try scenario.read("App.java")).contains("<<<<<<<"))
+    }
+
+    @Test func parallelDriverRunsKeepEveryRecord() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.theirs)
+        defer { scenario.remove() }
+        let folder = scenario.directory.appendingPathComponent("sides")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let processes: [Process] = try (0..<12).map { index in
+            for (name, text) in [("O", Self.base), ("A", Self.ours), ("B", Self.theirs)] {
+                try Data(text.utf8).write(to: folder.appendingPathComponent("\(name)\(index)"))
+            }
+            let process = Process()
+            process.executableURL = CommandRunner.mergebert
+            process.arguments = ["driver"] + ["O", "A", "B"].map { folder.appendingPathComponent("\($0)\(index)").path } + ["7", "F\(index).java"]
+            process.currentDirectoryURL = scenario.repository
+            process.environment = scenario.environment
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        processes.forEach { $0.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let review = try scenario.mergebert("review", "--all")
+        #expect(review.status == 0, "\(review.standardError)")
+        #expect((0..<12).allSatisfy { review.output.contains("F\($0).java ") })
+    }
+
+    @Test func anUnwritableRecordFolderNeverBreaksTheMerge() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.theirs)
+        defer { scenario.remove() }
+        try scenario.mergebert("install", "--local")
+        // A file where the record folder should be: no record can be written, whoever runs the test.
+        try Data("in the way\n".utf8).write(to: scenario.repository.appendingPathComponent(".git/mergebert"))
+        let merge = try scenario.git("merge", "-q", "--no-edit", "topic")
+        #expect(merge.status == 0)
+        #expect(try scenario.read("A.java") == Self.merged)
+        #expect(merge.standardError.contains("cannot keep the resolution record"), "\(merge.standardError)")
+        #expect(merge.standardError.contains("the merge is not affected"))
+    }
+}

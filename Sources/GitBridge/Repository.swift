@@ -236,3 +236,21 @@ extension Repository {
         return search.found
     }
 }
+
+extension Repository {
+    /// The paths the index holds as conflicted (stages 1-3), in index order, once each.
+    public func unmergedPaths() throws -> [String] {
+        var index: OpaquePointer?
+        try LibGit2.check("reading the index") { git_repository_index(&index, pointer) }
+        defer { git_index_free(index) }
+        var iterator: OpaquePointer?
+        try LibGit2.check("listing conflicts") { git_index_conflict_iterator_new(&iterator, index) }
+        defer { git_index_conflict_iterator_free(iterator) }
+        var paths: [String] = []
+        var ancestor: UnsafePointer<git_index_entry>?, ours: UnsafePointer<git_index_entry>?, theirs: UnsafePointer<git_index_entry>?
+        while git_index_conflict_next(&ancestor, &ours, &theirs, iterator) == 0 {
+            if let entry = ours ?? theirs ?? ancestor, let path = entry.pointee.path { paths.append(String(cString: path)) }
+        }
+        return paths
+    }
+}

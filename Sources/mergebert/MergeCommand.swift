@@ -50,7 +50,8 @@ struct Merge: ParsableCommand {
         let result = try Resolver(options: options).resolve(base: try readFile(base), ours: try readFile(ours), theirs: try readFile(theirs))
         if let output { try writeFileAtomically(result.text, to: output) } else { writeStandardOutput(result.text) }
         emitReport(result.report, options: resolution)
-        if resolution.json { print(jsonText(result.report)) }
+        // One shape for `merge --json` and `resolve --json`: a list of file reports.
+        if resolution.json { print(jsonText([result.report])) }
         if !result.isClean { throw ExitCode(1) }
     }
 }

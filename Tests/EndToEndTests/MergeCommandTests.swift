@@ -43,7 +43,7 @@ import TestSupport
             #expect(result.status == 1)
             let written = try CommandRunner.read(directory.appendingPathComponent("out.java"))
             #expect(written.contains("<<<<<<<<< mine\n") && written.contains("||||||||| old\n") && written.contains(">>>>>>>>> yours\n"))
-            let report = try JSONSerialization.jsonObject(with: Data(result.standardOutput)) as? [String: Any]
+            let report = (try JSONSerialization.jsonObject(with: Data(result.standardOutput)) as? [[String: Any]])?.first
             #expect(report?["language"] as? String == "java")
             #expect(report?["clean"] as? Bool == false)
             #expect((report?["regions"] as? [[String: Any]])?.first?["fate"] as? String == "left")
@@ -85,7 +85,7 @@ import TestSupport
         try withFiles(["b": base, "o": ours, "t": theirs]) { directory in
             let git = try CommandRunner.git(["merge-file", "-p", "--diff3", "o", "b", "t"], in: directory)
             try Data(git.standardOutput).write(to: directory.appendingPathComponent("A.java"))
-            let result = try CommandRunner.run(CommandRunner.mergebert, ["resolve", "A.java"], in: directory)
+            let result = try CommandRunner.run(CommandRunner.mergebert, ["resolve", "--backup", "A.java"], in: directory)
             #expect(result.status == 0)
             #expect(try CommandRunner.read(directory.appendingPathComponent("A.java")) == "class A {\n  int f() { return call(gamma, delta); }\n}\n")
             #expect(try CommandRunner.read(directory.appendingPathComponent("A.java.orig")) == git.output)

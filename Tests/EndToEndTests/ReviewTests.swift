@@ -126,4 +126,49 @@ import TestSupport
         #expect(merge.standardError.contains("cannot keep the resolution record"), "\(merge.standardError)")
         #expect(merge.standardError.contains("the merge is not affected"))
     }
+
+    /// `resolve` without a path takes the index's unmerged files; one the driver partly resolved is resolved
+    /// further from its record, keeping what the driver wrote.
+    @Test func resolveWithoutPathsFinishesWhatTheDriverLeft() throws {
+        let tail = "\n  int a;\n  int b;\n  int c;\n  int d;\n  void h() { other(1); }\n}\n"
+        let base = Self.base.replacingOccurrences(of: "}\n}\n", with: "}" + tail)
+        let ours = Self.ours.replacingOccurrences(of: "}\n}\n", with: "}" + tail.replacingOccurrences(of: "other(1)", with: "other(2)"))
+        let theirs = Self.theirs.replacingOccurrences(of: "}\n}\n", with: "}" + tail.replacingOccurrences(of: "other(1)", with: "other(3)"))
+        var scenario = try ScenarioRepository(file: "A.java", base: base, ours: ours, theirs: theirs)
+        defer { scenario.remove() }
+        try scenario.mergebert("install", "--local")
+        #expect(try scenario.git("merge", "topic").status == 1)
+        let partly = try scenario.read("A.java")
+        #expect(partly.contains("call(gamma, delta);") && partly.contains("<<<<<<< HEAD"))
+
+        scenario.environment["MERGEBERT_MODEL"] = ShippedModelTests.repositoryRoot.appendingPathComponent("models").path
+        let resolve = try scenario.mergebert("resolve", "--threshold", "0")
+        #expect(resolve.status == 0, "\(resolve.standardError)")
+        #expect(resolve.standardError.contains("A.java: resolved 2 of 2 conflicts"), "\(resolve.standardError)")
+        let finished = try scenario.read("A.java")
+        #expect(finished.contains("call(gamma, delta);") && !finished.contains("<<<<<<<"))
+        #expect(!FileManager.default.fileExists(atPath: scenario.repository.appendingPathComponent("A.java.orig").path))
+        #expect(try scenario.mergebert("review").output.components(separatedBy: "  line ").count == 3)
+    }
+
+    /// Records older than `mergebert.recordDays` go when the next one is written.
+    @Test func oldRecordsArePruned() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.theirs)
+        defer { scenario.remove() }
+        try scenario.mergebert("install", "--local")
+        let folder = scenario.repository.appendingPathComponent(".git/mergebert/records")
+        #expect(try scenario.git("merge", "-q", "--no-edit", "topic").status == 0)
+        let first = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(first.count == 1)
+        // Age it by 40 days.
+        let url = folder.appendingPathComponent(first[0])
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        object["time"] = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-40 * 86_400))
+        object["operationKey"] = "an older merge"
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        try scenario.git("reset", "-q", "--hard", "HEAD~1")
+        #expect(try scenario.git("merge", "-q", "--no-edit", "topic").status == 0)
+        let second = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(second.count == 1 && second != first)
+    }
 }

@@ -41,7 +41,7 @@ import TestSupport
             let arguments = ["merge", "base.java", "ours.java", "theirs.java", "--threshold", "0", "--json", "-o", "out.java"]
             let result = try CommandRunner.run(CommandRunner.mergebert, arguments, in: directory, environment: discoveringEnvironment(directory))
             #expect(result.status == 0, "\(result.standardError)")
-            let report = try JSONDecoder().decode(Report.self, from: Data(result.output.utf8))
+            let report = try #require(try JSONDecoder().decode([Report].self, from: Data(result.output.utf8)).first)
             let region = try #require(report.regions.first)
             #expect(region.fate == "model_resolved")
             // Ours then theirs, for the whole region or for its one token conflict; with nothing in the base

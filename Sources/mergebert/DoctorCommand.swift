@@ -79,20 +79,11 @@ struct DriverReport {
         }
     }
 
-    /// Merge lines of every attributes file git reads here: global, tracked `.gitattributes`, `.git/info/attributes`.
+    /// Merge lines of every attributes file git reads here.
     static func attributeLines(directory: URL) -> [MergeAttributeLine] {
-        var files: [(URL, String)] = []
-        if let global = try? Installation(scope: .global, directory: directory).attributesFile() { files.append((global, "")) }
-        if let repository = try? Repository(discoveringFrom: directory.path), let root = repository.workingDirectory {
-            let tracked = (try? Installation(scope: .repository, directory: directory)
-                .git(["-C", root, "ls-files", "--", ".gitattributes", "*/.gitattributes"]))?.split(separator: "\n").map(String.init) ?? []
-            for path in Set(tracked + [".gitattributes"]).sorted() {
-                files.append((URL(fileURLWithPath: root).appendingPathComponent(path), (path as NSString).deletingLastPathComponent))
-            }
-            files.append((URL(fileURLWithPath: repository.gitDirectory).appendingPathComponent("info/attributes"), ""))
-        }
-        return files.flatMap { url, folder in
-            (try? String(contentsOf: url, encoding: .utf8)).map { MergeAttributeLine.lines(in: $0, file: url.path, directory: folder) } ?? []
+        let files = (try? Installation(scope: .repository, directory: directory).attributeFiles()) ?? []
+        return files.flatMap { file in
+            (try? String(contentsOf: file.url, encoding: .utf8)).map { MergeAttributeLine.lines(in: $0, file: file.url.path, directory: file.folder) } ?? []
         }
     }
 

@@ -106,24 +106,42 @@ struct Installation {
     /// the global file for a repository install; the global file and every tracked `.gitattributes` for
     /// a `--local` install (`.git/info/attributes` beats them all). A global install overrides nothing.
     func lowerPrecedenceMergeLines() throws -> [MergeAttributeLine] {
-        guard scope != .global else { return [] }
-        var files: [(url: URL, directory: String)] = []
-        let global = try Installation(scope: .global, directory: directory).attributesFile()
-        files.append((global, ""))
-        if scope == .local, let repository = try? Repository(discoveringFrom: directory.path), let root = repository.workingDirectory {
-            let tracked = (try? git(["-C", root, "ls-files", "--", ".gitattributes", "*/.gitattributes"]))?
-                .split(separator: "\n").map(String.init) ?? []
-            // Deeper files take precedence over shallower ones.
-            for path in tracked.sorted(by: { $0.split(separator: "/").count < $1.split(separator: "/").count }) {
-                let folder = (path as NSString).deletingLastPathComponent
-                files.append((URL(fileURLWithPath: root).appendingPathComponent(path), folder))
-            }
+        let files = try attributeFiles()
+        let lower: [AttributeFile]
+        switch scope {
+        case .global: lower = []
+        case .repository: lower = files.filter { $0.kind == .global }
+        case .local: lower = files.filter { $0.kind != .info }
         }
-        return files.flatMap { file in
+        return lower.flatMap { file in
             (try? String(contentsOf: file.url, encoding: .utf8)).map {
-                MergeAttributeLine.lines(in: Self.removingBlock(from: $0), file: file.url.path, directory: file.directory)
+                MergeAttributeLine.lines(in: Self.removingBlock(from: $0), file: file.url.path, directory: file.folder)
             } ?? []
         }
+    }
+
+    /// An attributes file git reads, and where it stands among them.
+    struct AttributeFile {
+        enum Kind { case global, tracked, info }
+        let url: URL
+        /// Its folder relative to the repository root ("" for the root and for files outside the tree).
+        let folder: String
+        let kind: Kind
+    }
+
+    /// Every attributes file git reads here, lowest precedence first: the global file, the tracked
+    /// `.gitattributes` from the root down (deeper ones win), then `.git/info/attributes`.
+    func attributeFiles() throws -> [AttributeFile] {
+        var files = [AttributeFile(url: try Installation(scope: .global, directory: directory).attributesFile(), folder: "", kind: .global)]
+        guard let repository = try? Repository(discoveringFrom: directory.path), let root = repository.workingDirectory else { return files }
+        let tracked = (try? git(["-C", root, "ls-files", "--", ".gitattributes", "*/.gitattributes"]))?
+            .split(separator: "\n").map(String.init) ?? []
+        for path in Set(tracked + [".gitattributes"]).sorted(by: { ($0.split(separator: "/").count, $0) < ($1.split(separator: "/").count, $1) }) {
+            files.append(AttributeFile(url: URL(fileURLWithPath: root).appendingPathComponent(path),
+                                       folder: (path as NSString).deletingLastPathComponent, kind: .tracked))
+        }
+        files.append(AttributeFile(url: URL(fileURLWithPath: repository.gitDirectory).appendingPathComponent("info/attributes"), folder: "", kind: .info))
+        return files
     }
 
     func uninstall() throws -> [String] {
@@ -167,15 +185,26 @@ struct Installation {
     }
 
     @discardableResult
-    func git(_ arguments: [String]) throws -> String {
+    func git(_ arguments: [String], input: String? = nil) throws -> String {
+        try Self.git(arguments, input: input, in: directory)
+    }
+
+    /// Runs git in `directory` with `input` on stdin; its output without the final newline, or its
+    /// error message as a `Failure`.
+    static func git(_ arguments: [String], input: String? = nil, in directory: URL) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git"] + arguments
         process.currentDirectoryURL = directory
-        let output = Pipe(), error = Pipe()
+        let output = Pipe(), error = Pipe(), inputPipe = Pipe()
         process.standardOutput = output
         process.standardError = error
+        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
         try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inputPipe.fileHandleForWriting.close()
+        }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let message = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

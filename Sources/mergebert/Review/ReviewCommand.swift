@@ -156,43 +156,11 @@ struct Undo {
         let mode = first[0]
         var lines = "0 \(String(repeating: "0", count: 40))\t\(record.path)\n"
         for (stage, content) in [(1, record.base), (2, record.ours), (3, record.theirs)] {
-            let blob = try HashObject.write(content, in: root)
+            let blob = try installation.git(["hash-object", "-w", "--stdin"], input: content)
             lines += "\(mode) \(blob) \(stage)\t\(record.path)\n"
         }
-        try HashObject.updateIndex(lines, in: root)
+        try installation.git(["update-index", "--index-info"], input: lines)
         return true
-    }
-}
-
-/// The two git plumbing calls `Undo` needs, with their input on stdin.
-enum HashObject {
-    static func write(_ content: String, in directory: URL) throws -> String {
-        try run(["hash-object", "-w", "--stdin"], input: content, in: directory).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    static func updateIndex(_ lines: String, in directory: URL) throws {
-        _ = try run(["update-index", "--index-info"], input: lines, in: directory)
-    }
-
-    static func run(_ arguments: [String], input: String, in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + arguments
-        process.currentDirectoryURL = directory
-        let inputPipe = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = inputPipe
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        inputPipe.fileHandleForWriting.write(Data(input.utf8))
-        try inputPipe.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Installation.Failure.git(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

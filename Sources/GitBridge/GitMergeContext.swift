@@ -66,13 +66,14 @@ public struct GitMergeContext: Sendable {
             context.markers.oursLabel = labels.ours
             context.markers.baseLabel = labels.base
             context.markers.theirsLabel = labels.theirs
-            // merge-ort names each side's path in all three labels when a rename made them differ.
+            // merge-ort names each side's path in all three labels when a rename on one side made ours and
+            // theirs differ (a rename both sides made alike moves the base to the new path: no names).
             if let path, let contents {
                 let paths = [(labels.commits.base, contents.base), (labels.commits.ours, contents.ours),
                              (labels.commits.theirs, contents.theirs)].map { commit, content in
                     commit.flatMap { repository.path(of: content, in: $0, preferring: path) } ?? path
                 }
-                if Set(paths).count > 1 {
+                if paths[1] != paths[2] {
                     context.markers.baseLabel = "\(labels.base):\(paths[0])"
                     context.markers.oursLabel = "\(labels.ours):\(paths[1])"
                     context.markers.theirsLabel = "\(labels.theirs):\(paths[2])"

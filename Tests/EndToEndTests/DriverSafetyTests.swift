@@ -227,4 +227,21 @@ import TestSupport
         #expect(try scenario.git("merge", "topic").status == 1)
         #expect(try scenario.read("news.txt") == alone.text)
     }
+
+    /// A rename both sides made alike is no rename for the labels.
+    @Test func aRenameOnBothSidesKeepsPlainLabels() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.base, theirs: Self.base)
+        defer { scenario.remove() }
+        for (branch, text) in [("topic", Self.clashing), ("main", Self.ours)] {
+            try scenario.git("checkout", "-q", branch)
+            try scenario.git("mv", "A.java", "Moved.java")
+            try scenario.write("Moved.java", text)
+            try scenario.git("commit", "-qam", "move and edit")
+        }
+        let alone = try scenario.gitAlone("Moved.java", ["merge", "topic"])
+        #expect(alone.text.contains("<<<<<<< HEAD\n"), "\(alone.text)")
+        try scenario.mergebert("install", "--local")
+        #expect(try scenario.git("merge", "topic").status == 1)
+        #expect(try scenario.read("Moved.java") == alone.text)
+    }
 }

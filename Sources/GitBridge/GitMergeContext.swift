@@ -51,8 +51,7 @@ public struct GitMergeContext: Sendable {
         }
         if let styleName = config("merge.conflictStyle"), let style = ConflictStyle(rawValue: styleName) { context.style = style }
 
-        context.settings = GitSettings(threshold: config("mergebert.threshold"), mode: config("mergebert.mode"),
-                                       enabled: config("mergebert.enabled"))
+        context.settings = GitSettings(config: config)
         let operation = operation ?? GitOperation.fromProcessAncestry()
         if operation.strategy == "recursive" { context.flavor = .mergeRecursive }
         if let repository { (context.operationKind, context.operationKey) = identify(operation, repository: repository, environment: environment) }
@@ -183,15 +182,19 @@ public struct GitSettings: Sendable, Equatable {
         self.enabled = enabled
     }
 
+    /// The settings as `config` reads a key.
+    init(config: (String) -> String?) {
+        self.init(threshold: config("mergebert.threshold"), mode: config("mergebert.mode"), enabled: config("mergebert.enabled"))
+    }
+
     /// The settings for the repository around `directory`, or the user's outside any repository.
     public static func read(directory: String = FileManager.default.currentDirectoryPath,
                             environment: [String: String] = ProcessInfo.processInfo.environment) -> GitSettings {
         let repository = try? Repository(discoveringFrom: directory)
-        func config(_ key: String) -> String? {
+        return GitSettings { key in
             GitMergeContext.commandLineConfig(key, environment: environment) ?? repository?.configString(key)
                 ?? Repository.globalConfigString(key)
         }
-        return GitSettings(threshold: config("mergebert.threshold"), mode: config("mergebert.mode"), enabled: config("mergebert.enabled"))
     }
 }
 

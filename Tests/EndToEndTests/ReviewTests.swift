@@ -171,4 +171,26 @@ import TestSupport
         let second = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
         #expect(second.count == 1 && second != first)
     }
+
+    /// `review --undo ID:REGION` undoes one region and keeps the file's other resolutions.
+    @Test func oneRegionCanBeUndoneAlone() throws {
+        let tail = "\n  int a;\n  int b;\n  int c;\n  int d;\n  void h() { other(1, 1); }\n}\n"
+        func with(_ side: String, _ call: String) -> String { side.replacingOccurrences(of: "}\n}\n", with: "}" + tail.replacingOccurrences(of: "other(1, 1)", with: call)) }
+        let scenario = try ScenarioRepository(file: "A.java", base: with(Self.base, "other(1, 1)"), ours: with(Self.ours, "other(2, 1)"),
+                                              theirs: with(Self.theirs, "other(1, 3)"))
+        defer { scenario.remove() }
+        let alone = try scenario.gitAlone("A.java", ["merge", "topic"])
+        try scenario.mergebert("install", "--local")
+        #expect(try scenario.git("merge", "-q", "--no-commit", "topic").status == 0)
+        #expect(try scenario.read("A.java").contains("other(2, 3)"))
+        let review = try scenario.mergebert("review").output
+        let id = try #require(review.split(separator: " ").first.map(String.init))
+        #expect(try scenario.mergebert("review", "--undo", "\(id):2").status == 0)
+        let text = try scenario.read("A.java")
+        #expect(text.contains("call(gamma, delta);"))
+        #expect(text.contains("<<<<<<< HEAD\n  void h() { other(2, 1); }\n=======\n  void h() { other(1, 3); }\n>>>>>>> topic\n"), "\(text)")
+        #expect(alone.text.hasSuffix(text[text.range(of: "  int d;\n")!.upperBound...]))
+        #expect(try scenario.git("status", "--porcelain").output.contains("UU A.java"))
+        #expect(try scenario.mergebert("review").output.components(separatedBy: "  line ").count == 2)
+    }
 }

@@ -61,8 +61,10 @@ public struct RegionResolver: Sendable {
                               probability: choice.probability, candidate: text, tokenPatterns: choice.tokenPatterns)
         let described = choice.method == "token_merge" ? "token merge" : "pattern \(choice.method)"
         // Checked at every probability, so that a precision/coverage curve never counts a candidate the
-        // resolver would refuse at any threshold.
-        let problem = SafetyCheck.problem(resolution: choice.tokens, base: baseTokens, ours: oursTokens, theirs: theirsTokens)
+        // resolver would refuse at any threshold. The text is tokenized again as it will be written: joining
+        // two sides can glue their edge tokens into one that no input has (`result` + `if`).
+        let problem = SafetyCheck.problem(resolution: tokenizer.tokenize(text), base: baseTokens, ours: oursTokens, theirs: theirsTokens)
+            ?? (ConflictMarkerScanner.containsMarkers(text, size: 7) ? "resolution would hold a conflict-marker line" : nil)
         if problem != nil { outcome.candidate = nil }
         if choice.probability < threshold {
             outcome.reason = "\(described) at p=\(format(choice.probability)) is below the threshold \(format(threshold))"

@@ -25,6 +25,20 @@ import TestSupport
         return try Resolver(options: options).resolve(base: base, ours: ours, theirs: theirs)
     }
 
+    /// Concatenating the sides can glue their edge tokens into one no input has: refused, as written.
+    @Test func gluedTokensAreInventedTokens() throws {
+        let (model, directory) = try model(["AB": 5])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var options = ResolverOptions(markers: markers, path: "A.java")
+        options.model = model
+        options.threshold = 0
+        let result = try Resolver(options: options).resolve(base: Array("x\n".utf8), ours: Array("x\nresult".utf8), theirs: Array("x\nif".utf8))
+        let region = try #require(result.report.regions.first)
+        #expect(region.fate == .left, "\(region)")
+        #expect(region.reason.contains("found in no input"), "\(region.reason)")
+        #expect(!String(decoding: result.text, as: UTF8.self).contains("resultif"))
+    }
+
     @Test func aWholeRegionPatternResolvesTheRegion() throws {
         let (model, directory) = try model(["B": 5])
         defer { try? FileManager.default.removeItem(at: directory) }

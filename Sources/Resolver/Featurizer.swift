@@ -17,8 +17,16 @@ public struct Featurizer: Sendable {
     public static let newlineID: Int32 = 4
     static let firstHashedID: Int32 = 5
 
+    /// Why a model of this size cannot be fed (too few ids beyond the special tokens, or too short a
+    /// sequence for the views), or nil when it can.
+    public static func unusable(vocabularySize: Int, maximumLength: Int) -> String? {
+        if vocabularySize <= Int(firstHashedID) { return "vocab_size \(vocabularySize) leaves no ids for tokens (more than \(firstHashedID) needed)" }
+        if maximumLength < 8 { return "max_length \(maximumLength) is too short for the four views (at least 8)" }
+        return nil
+    }
+
     public init(vocabularySize: Int, maximumLength: Int, contextLength: Int? = nil) {
-        precondition(vocabularySize > Int(Self.firstHashedID) && maximumLength >= 8)
+        precondition(Self.unusable(vocabularySize: vocabularySize, maximumLength: maximumLength) == nil)
         self.vocabularySize = vocabularySize
         self.maximumLength = maximumLength
         self.contextLength = min(contextLength ?? maximumLength / 8, (maximumLength - 3) / 4)

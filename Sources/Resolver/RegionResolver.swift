@@ -52,7 +52,14 @@ public struct RegionResolver: Sendable {
         let merge = TokenMerge(base: baseTokens, ours: oursTokens, theirs: theirsTokens)
         let conflicts = merge.conflicts.count
 
-        guard let choice = choose(merge) else {
+        let chosen: Choice?
+        do {
+            chosen = try choose(merge)
+        } catch {
+            // A model that fails or gives nonsense resolves nothing: the region keeps git's markers.
+            return Outcome(text: nil, tokenConflicts: conflicts, reason: "\(error); left with markers")
+        }
+        guard let choice = chosen else {
             return Outcome(text: nil, tokenConflicts: conflicts,
                            reason: "\(conflicts) token conflict\(conflicts == 1 ? "" : "s") left; no model to classify them")
         }
@@ -87,8 +94,21 @@ public struct RegionResolver: Sendable {
         var tokenPatterns: [String]?
     }
 
+    /// Why the model's answer cannot be used.
+    enum ModelFailure: Error, CustomStringConvertible {
+        case encoder(String)
+        case notFinite
+
+        var description: String {
+            switch self {
+            case .encoder(let message): "the model failed: \(message)"
+            case .notFinite: "the model gave probabilities that are not finite numbers (corrupt weights?)"
+            }
+        }
+    }
+
     /// The best candidate and its probability, or nil when there is none to offer.
-    private func choose(_ merge: TokenMerge) -> Choice? {
+    private func choose(_ merge: TokenMerge) throws -> Choice? {
         guard let model else {
             return merge.cleanResult.map { Choice(tokens: $0, method: "token_merge", probability: 1) }
         }
@@ -100,9 +120,14 @@ public struct RegionResolver: Sendable {
         for index in merge.conflicts.indices {
             batch.append(model.featurizer.features(of: merge, conflict: index, language: tokenizer.language))
         }
-        guard !batch.isEmpty, let probabilities = try? model.encoder.probabilities(batch) else {
-            return merge.cleanResult.map { Choice(tokens: $0, method: "token_merge", probability: 1) }
+        guard !batch.isEmpty else { return merge.cleanResult.map { Choice(tokens: $0, method: "token_merge", probability: 1) } }
+        let probabilities: [[Float]]
+        do {
+            probabilities = try model.encoder.probabilities(batch)
+        } catch {
+            throw ModelFailure.encoder("\(error)")
         }
+        guard probabilities.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw ModelFailure.notFinite }
         let patterns = ResolutionPattern.allCases
 
         var tokenLevel: Choice?

@@ -20,7 +20,6 @@ public final class ResolutionModel: Sendable {
 
     public static let tokenLabel = "TOKEN"
     public static let otherLabel = "OTHER"
-    public static let fallbackThreshold = 0.9
 
     /// Why a model directory cannot be used.
     public enum LoadError: Error, CustomStringConvertible {
@@ -57,14 +56,27 @@ public final class ResolutionModel: Sendable {
         }
         tokenOutput = labels.firstIndex(of: Self.tokenLabel)
         decidesRegions = tokenOutput != nil
-        featurizer = Featurizer(vocabularySize: encoder.configuration.vocabularySize, maximumLength: encoder.configuration.maximumLength)
-        var threshold = Self.fallbackThreshold
-        if let data = manager.contents(atPath: directory.appendingPathComponent("decision.json").path),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let value = object["threshold"] as? Double {
-            threshold = value
+        let size = (encoder.configuration.vocabularySize, encoder.configuration.maximumLength)
+        if let problem = Featurizer.unusable(vocabularySize: size.0, maximumLength: size.1) { throw LoadError.unusable(directory, problem) }
+        featurizer = Featurizer(vocabularySize: size.0, maximumLength: size.1)
+        defaultThreshold = try Self.calibratedThreshold(in: directory)
+    }
+
+    /// The threshold of `decision.json`: a number in (0, 1]. Anything else refuses the model, since a
+    /// threshold of 0 (or a guess) would let it write every region.
+    static func calibratedThreshold(in directory: URL) throws -> Double {
+        let file = directory.appendingPathComponent("decision.json")
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw LoadError.unusable(directory, "decision.json is missing; it must hold {\"threshold\": P} with P in (0, 1]")
         }
-        defaultThreshold = threshold
+        struct Decision: Decodable { let threshold: Double }
+        guard let value = (try? JSONDecoder().decode(Decision.self, from: data))?.threshold else {
+            throw LoadError.unusable(directory, "decision.json must be an object {\"threshold\": P} with P in (0, 1]")
+        }
+        guard value.isFinite, value > 0, value <= 1 else {
+            throw LoadError.unusable(directory, "decision.json's threshold is \(value); it must be in (0, 1]")
+        }
+        return value
     }
 
     /// The first model directory found: `MERGEBERT_MODEL` (`none`: no model at all), then `models/` next to or

@@ -12,15 +12,26 @@ public enum BiasedModel {
     }
 
     /// Writes config.json, model.safetensors and decision.json into `directory`.
+    /// `maximumLength` and `vocabularySize` shrink the position and token embeddings (a consistent but
+    /// unusable model, for tests of what the loader accepts).
     public static func write(to directory: URL, bias: [String: Float], withTokenLabel: Bool = true, withOtherLabel: Bool = false,
-                             threshold: Double = 0.5) throws {
+                             threshold: Double = 0.5, maximumLength: Int? = nil, vocabularySize: Int? = nil) throws {
         let labels = nineLabels + (withTokenLabel ? ["TOKEN"] : []) + (withOtherLabel ? ["OTHER"] : [])
         var configuration = try EncoderConfiguration(contentsOf: tinyFixture.appendingPathComponent("config.json"))
         configuration.labels = labels
         let weights = try SafeTensors(contentsOf: tinyFixture.appendingPathComponent("model.safetensors"))
         var writer = SafeTensorsWriter()
+        let rows = ["embeddings.position.weight": maximumLength, "embeddings.token.weight": vocabularySize]
+        if let maximumLength { configuration.maximumLength = maximumLength }
+        if let vocabularySize { configuration.vocabularySize = vocabularySize }
         for name in weights.tensors.keys.sorted() where !name.hasPrefix("classifier.") {
-            writer.add(name, shape: try weights.info(name).shape, values: try weights.floats(name))
+            var shape = try weights.info(name).shape
+            var values = try weights.floats(name)
+            if let count = rows[name] ?? nil {
+                values = Array(values.prefix(count * shape[1]))
+                shape[0] = count
+            }
+            writer.add(name, shape: shape, values: values)
         }
         writer.add("classifier.weight", shape: [labels.count, configuration.width],
                    values: [Float](repeating: 0, count: labels.count * configuration.width))

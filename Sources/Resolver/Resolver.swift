@@ -66,7 +66,7 @@ public struct Resolver: Sendable {
         if [base, ours, theirs].contains(where: isBinaryForGit) {
             // git does not line-merge binary files: it keeps ours and reports a conflict.
             report.skipped = SkipReason.binary.description
-            report.isClean = base == theirs || ours == theirs
+            report.isClean = base == ours || base == theirs || ours == theirs
             return Resolution(text: base == ours ? theirs : ours, report: report)
         }
         let lineMerge = LineMerge(base: base, ours: ours, theirs: theirs, flavor: options.flavor)

@@ -33,6 +33,7 @@ struct MergeBenchmarkCommand: ParsableCommand {
             if let base = side("base"), let ours = side("ours"), let theirs = side("theirs") { cases.append((name, base, ours, theirs)) }
         }
         cases.append(Self.largeCase(lines: largeLines))
+        cases += Self.worstCases()
 
         print("file                                      bytes  regions  median ms    max ms")
         var medians: [Double] = []
@@ -54,6 +55,31 @@ struct MergeBenchmarkCommand: ParsableCommand {
         }
         medians.sort()
         print(String(format: "%d files: median of medians %.3f ms, slowest median %.3f ms", medians.count, medians[medians.count / 2], medians.last!))
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print("peak resident memory: \(usage.ru_maxrss / 1024) MiB")
+    }
+
+    /// The resource bounds README states: the worst inputs the resolver accepts, and one just past the limit.
+    static func worstCases() -> [(name: String, base: [UInt8], ours: [UInt8], theirs: [UInt8])] {
+        // Two 20,000-line sides with nothing in common with each other or the base: one huge region.
+        let disjoint = (0..<3).map { side in (0..<20_000).map { "side\(side) line \($0) = \($0 * 7 + side);\n" }.joined() }
+        // One line of 1 MB, edited at both ends.
+        let long = String(repeating: "word ", count: 200_000)
+        let line = ("start " + long + "end\n", "START " + long + "end\n", "start " + long + "END\n")
+        // Just under the 4 MiB limit, a conflict every 20 lines.
+        var base = "", ours = "", theirs = ""
+        var index = 0
+        while base.utf8.count < ResolverOptions.defaultSizeLimit - 200 {
+            let text = "    value\(index) = compute(alpha\(index), beta\(index));\n"
+            base += text
+            ours += index % 20 == 10 ? "    value\(index) = compute(gamma\(index), beta\(index));\n" : text
+            theirs += index % 20 == 10 ? "    value\(index) = compute(delta\(index), beta\(index));\n" : text
+            index += 1
+        }
+        return [("disjoint-20000-lines.java", Array(disjoint[0].utf8), Array(disjoint[1].utf8), Array(disjoint[2].utf8)),
+                ("one-megabyte-line.java", Array(line.0.utf8), Array(line.1.utf8), Array(line.2.utf8)),
+                ("four-mebibytes-many-conflicts.java", Array(base.utf8), Array(ours.utf8), Array(theirs.utf8))]
     }
 
     /// A Java-like file of `lines` lines where both sides edit every 500th line: one side renames a

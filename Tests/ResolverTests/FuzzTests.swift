@@ -47,7 +47,8 @@ import TestSupport
                 options.threshold = withModel ? 0 : nil
                 let start = Date()
                 let on = try Resolver(options: options).resolve(base: triple.base, ours: triple.ours, theirs: triple.theirs)
-                if Date().timeIntervalSince(start) > 10 { fail("took over 10 s") }
+                // A hang, not a speed target (those are `mergebert bench`'s): debug builds on a busy machine are slow.
+                if Date().timeIntervalSince(start) > 60 { fail("took over 60 s") }
                 check(on, off: off, triple: triple, style: style, fail: fail)
                 resolvedRegions += on.regionResolutions.count
             }

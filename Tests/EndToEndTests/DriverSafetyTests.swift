@@ -244,4 +244,43 @@ import TestSupport
         #expect(try scenario.git("merge", "topic").status == 1)
         #expect(try scenario.read("Moved.java") == alone.text)
     }
+
+    /// `kill -9` at any moment leaves %A whole: ours as git wrote it, git's merge, or the finished result,
+    /// never a truncated file.
+    @Test(arguments: ["hang", "none"])
+    func killedAtAnyMomentTheFileIsWhole(fault: String) throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.theirs)
+        defer { scenario.remove() }
+        let folder = scenario.directory.appendingPathComponent("sides")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Run outside a git operation, the driver labels the sides `ours` and `theirs`.
+        let gitMerge = try scenario.gitAlone("A.java", ["merge", "topic"]).text
+            .replacingOccurrences(of: "<<<<<<< HEAD", with: "<<<<<<< ours").replacingOccurrences(of: ">>>>>>> topic", with: ">>>>>>> theirs")
+        let allowed: Set<String> = [Self.ours, gitMerge, MergeDriverTests.merged]
+        var environment = scenario.environment
+        environment["MERGEBERT_FAULT"] = fault
+        var seen = Set<String>()
+        for delay in [0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120] {
+            let ours = folder.appendingPathComponent("A\(delay)")
+            for (name, text) in [("O\(delay)", Self.base), ("A\(delay)", Self.ours), ("B\(delay)", Self.theirs)] {
+                try Data(text.utf8).write(to: folder.appendingPathComponent(name))
+            }
+            let process = Process()
+            process.executableURL = CommandRunner.mergebert
+            process.arguments = ["driver", folder.appendingPathComponent("O\(delay)").path, ours.path,
+                                 folder.appendingPathComponent("B\(delay)").path, "7", "A.java"]
+            process.currentDirectoryURL = scenario.repository
+            process.environment = environment
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(useconds_t(delay * 1000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let text = try CommandRunner.read(ours)
+            #expect(allowed.contains(text), "killed after \(delay) ms: \(text.debugDescription)")
+            seen.insert(text)
+        }
+        // The kills landed at different stages, or the test proves little.
+        #expect(seen.count >= 2, "\(seen)")
+    }
 }

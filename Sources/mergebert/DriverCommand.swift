@@ -45,10 +45,26 @@ struct Driver: ParsableCommand {
             return 2
         }
         let name = arguments.path ?? ours
+        // git calls the driver for every file both sides changed; most merge cleanly line by line. Their
+        // text depends on nothing but the diff git would use: no repository, labels or model needed.
+        let operation = GitOperation.fromProcessAncestry()
+        if ![baseBytes, oursBytes, theirsBytes].contains(where: isBinaryForGit) {
+            let merge = LineMerge(base: baseBytes, ours: oursBytes, theirs: theirsBytes,
+                                  flavor: operation.strategy == "recursive" ? .mergeRecursive : .gitMerge)
+            if !merge.merge.hasConflicts {
+                do {
+                    try writeFileAtomically(merge.render(style: .merge, markers: ConflictMarkers()), to: ours)
+                } catch {
+                    printError("mergebert: \(error)")
+                    return 2
+                }
+                return 0
+            }
+        }
         let context = GitMergeContext.discover(
             path: arguments.path, markerSize: arguments.markerSize,
             passedLabels: .init(base: arguments.baseLabel, ours: arguments.oursLabel, theirs: arguments.theirsLabel),
-            contents: (baseBytes, oursBytes, theirsBytes))
+            contents: (baseBytes, oursBytes, theirsBytes), operation: operation)
         var options = ResolverOptions(style: context.style, markers: context.markers, path: arguments.path)
         options.flavor = context.flavor
 

@@ -40,6 +40,11 @@ public struct ConflictedFileResolver: Sendable {
         var options = self.options
         options.markers.size = file.markerSize
         let language = SourceLanguage.forPath(options.path)
+        if Guard.isLockFile(options.path) && !file.conflicts.isEmpty {
+            return Resolution(text: text, report: MergeReport(path: options.path, language: language.name,
+                                                              skipped: "a lock file: regenerate it with its package manager instead of merging it",
+                                                              regions: [], isClean: false))
+        }
         guard let first = file.conflicts.first, options.resolutionEnabled else {
             if !file.conflicts.isEmpty {
                 return Resolution(text: text, report: MergeReport(path: options.path, language: language.name,

@@ -72,6 +72,7 @@ public struct RegionResolver: Sendable {
         // two sides can glue their edge tokens into one that no input has (`result` + `if`).
         let problem = SafetyCheck.problem(resolution: tokenizer.tokenize(text), base: baseTokens, ours: oursTokens, theirs: theirsTokens)
             ?? (ConflictMarkerScanner.containsMarkers(text, size: 7) ? "resolution would hold a conflict-marker line" : nil)
+            ?? Guard.refusal(resolution: text, base: base, ours: ours, theirs: theirs, language: tokenizer.language).map { "\($0)" }
         if problem != nil { outcome.candidate = nil }
         if choice.probability < threshold {
             outcome.reason = "\(described) at p=\(format(choice.probability)) is below the threshold \(format(threshold))"

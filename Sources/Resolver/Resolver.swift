@@ -91,7 +91,9 @@ public struct Resolver: Sendable {
                                             baseLines: lineMerge.merge.changes[region.changeIndex].baseCount,
                                             theirsLines: lineMerge.merge.changes[region.changeIndex].theirsCount,
                                             fate: .left, tokenConflicts: 0, reason: "token merge off")
-            if options.tokenMergeEnabled {
+            if options.tokenMergeEnabled && Guard.isLockFile(options.path) {
+                regionReport.reason = "a lock file: regenerate it with its package manager instead of merging it"
+            } else if options.tokenMergeEnabled {
                 let regionResolver = RegionResolver(tokenizer: tokenizer, model: options.model, threshold: options.threshold)
                 let outcome = regionResolver.resolve(base: region.base, ours: region.ours, theirs: region.theirs)
                 regionReport.tokenConflicts = outcome.tokenConflicts

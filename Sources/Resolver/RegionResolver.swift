@@ -95,6 +95,31 @@ public struct RegionResolver: Sendable {
         var tokenPatterns: [String]?
     }
 
+    static let tokenLevelName = "TOKEN"
+
+    /// Answers that write the same text (ignoring whitespace) are one candidate whose probability is the
+    /// sum of theirs (QUALITY.md, "What a probability means"); the most probable text wins, named after
+    /// its most probable answer.
+    static func bestText(_ answers: [(tokens: [Token], name: String, probability: Double)])
+        -> (tokens: [Token], name: String, probability: Double) {
+        var groups: [[ArraySlice<UInt8>]: (tokens: [Token], name: String, best: Double, total: Double)] = [:]
+        var order: [[ArraySlice<UInt8>]] = []
+        for answer in answers {
+            let key = answer.tokens.filter { !$0.isLayout }.map(\.bytes)
+            if var group = groups[key] {
+                group.total += answer.probability
+                if answer.probability > group.best { (group.tokens, group.name, group.best) = (answer.tokens, answer.name, answer.probability) }
+                groups[key] = group
+            } else {
+                groups[key] = (answer.tokens, answer.name, answer.probability, answer.probability)
+                order.append(key)
+            }
+        }
+        let winner = order.max { groups[$0]!.total < groups[$1]!.total }!
+        let group = groups[winner]!
+        return (group.tokens, group.name, group.total)
+    }
+
     /// Why the model's answer cannot be used.
     enum ModelFailure: Error, CustomStringConvertible {
         case encoder(String)
@@ -143,27 +168,31 @@ public struct RegionResolver: Sendable {
                 // total (its mass is the model's doubt) but is never the answer.
                 let scores = probabilities[firstConflict + offset]
                 let total = scores.indices.reduce(Float(0)) { $0 + ($1 == model.tokenOutput ? 0 : scores[$1]) }
-                let best = scores.indices.prefix(patterns.count).max { scores[$0] < scores[$1] }!
-                probability *= Double(scores[best] / max(total, .leastNormalMagnitude))
-                resolutions.append(patterns[best].apply(to: conflict))
-                names.append(patterns[best].rawValue)
+                let answers = patterns.indices.map { (tokens: patterns[$0].apply(to: conflict), name: patterns[$0].rawValue,
+                                                      probability: Double(scores[$0] / max(total, .leastNormalMagnitude))) }
+                let best = Self.bestText(answers)
+                probability *= best.probability
+                resolutions.append(best.tokens)
+                names.append(best.name)
             }
             tokenLevel = Choice(tokens: merge.resolved(with: resolutions), method: "token_patterns", probability: probability,
                                 tokenPatterns: names)
         }
         guard model.decidesRegions else { return tokenLevel }
 
-        // The best answer among the patterns and TOKEN; OTHER is not an answer.
+        // The best text among the patterns and TOKEN; OTHER is not an answer.
         let region = probabilities[0]
-        let answers = region.indices.filter { $0 < patterns.count || $0 == model.tokenOutput }
-        let best = answers.max { region[$0] < region[$1] }!
-        if best < patterns.count {
-            return Choice(tokens: patterns[best].apply(base: merge.base, ours: merge.ours, theirs: merge.theirs),
-                          method: patterns[best].rawValue, probability: Double(region[best]))
+        var answers = patterns.indices.map { (tokens: patterns[$0].apply(base: merge.base, ours: merge.ours, theirs: merge.theirs),
+                                              name: patterns[$0].rawValue, probability: Double(region[$0])) }
+        if let tokenOutput = model.tokenOutput, let tokenLevel {
+            answers.append((tokens: tokenLevel.tokens, name: Self.tokenLevelName, probability: Double(region[tokenOutput]) * tokenLevel.probability))
         }
-        guard var choice = tokenLevel else { return nil }
-        choice.probability *= Double(region[best])
-        return choice
+        let best = Self.bestText(answers)
+        if best.name == Self.tokenLevelName, var choice = tokenLevel {
+            choice.probability = best.probability
+            return choice
+        }
+        return Choice(tokens: best.tokens, method: best.name, probability: best.probability)
     }
 
     private func format(_ value: Double) -> String { String(format: "%.2f", value) }

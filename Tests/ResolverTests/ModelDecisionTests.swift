@@ -48,8 +48,10 @@ import TestSupport
         #expect(result.isClean)
         let region = try #require(result.report.regions.first)
         #expect(region.fate == .modelResolved && region.method == "B")
-        // softmax of a bias of 5 against nine zeros
-        #expect(abs((region.probability ?? 0) - exp(5.0) / (exp(5.0) + 9)) < 1e-4)
+        // B's share of a softmax of a bias of 5 against nine zeros, plus TOKEN's (1 of the same softmax): the token
+        // level writes the same text, theirs, with its conflict's B and B-O (equal texts) as one candidate.
+        let tokenLevel = (exp(5.0) + 1) / (exp(5.0) + 8)
+        #expect(abs((region.probability ?? 0) - (exp(5.0) + tokenLevel) / (exp(5.0) + 9)) < 1e-4)
     }
 
     @Test func theTokenLevelAppliesAPatternPerTokenConflict() throws {
@@ -60,7 +62,8 @@ import TestSupport
         #expect(region.method == "token_patterns" && region.tokenPatterns == ["AB"])
         // AB glues `gamma` and `delta` into `gammadelta`, a token no input has: chosen, then refused.
         #expect(region.fate == .left && region.reason.contains("found in no input"), "\(region.reason)")
-        let token = exp(6.0) / (exp(6.0) + exp(3.0) + 8), conflict = exp(3.0) / (exp(3.0) + 8)
+        // AB and AB-O write the same text for this conflict: one candidate, their probabilities summed.
+        let token = exp(6.0) / (exp(6.0) + exp(3.0) + 8), conflict = (exp(3.0) + 1) / (exp(3.0) + 8)
         #expect(abs((region.probability ?? 0) - token * conflict) < 1e-4)
     }
 
@@ -81,7 +84,9 @@ import TestSupport
         #expect(!doubtful.isClean)
         let region = try #require(doubtful.report.regions.first)
         #expect(region.method == "B" && region.reason.contains("below the threshold"))
-        #expect(abs((region.probability ?? 0) - exp(3.0) / (exp(6.0) + exp(3.0) + 9)) < 1e-4)
+        // B, plus the token level writing the same text (its conflict's B and B-O, OTHER kept in the total).
+        let tokenLevel = (exp(3.0) + 1) / (exp(6.0) + exp(3.0) + 8)
+        #expect(abs((region.probability ?? 0) - (exp(3.0) + tokenLevel) / (exp(6.0) + exp(3.0) + 9)) < 1e-4)
         // Asked to answer everything, it answers with the best pattern, never with OTHER.
         #expect(try resolve(with: model, threshold: 0).text == theirs)
     }
@@ -92,7 +97,7 @@ import TestSupport
         let result = try resolve(with: model, threshold: 0)
         let region = try #require(result.report.regions.first)
         #expect(region.method == "token_patterns" && region.tokenPatterns == ["AB"])
-        let token = exp(6.0) / (exp(6.0) + exp(3.0) + exp(2.0) + 8), conflict = exp(3.0) / (exp(3.0) + exp(2.0) + 8)
+        let token = exp(6.0) / (exp(6.0) + exp(3.0) + exp(2.0) + 8), conflict = (exp(3.0) + 1) / (exp(3.0) + exp(2.0) + 8)
         #expect(abs((region.probability ?? 0) - token * conflict) < 1e-4)
     }
 

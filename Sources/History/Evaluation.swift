@@ -34,9 +34,36 @@ public struct EvaluationReport: Sendable, Codable {
     /// The same curve over code files only.
     public var codeCurve: [CurvePoint] = []
     public var skipped: [String: Int] = [:]
+    /// What produced the report, so that two reports can be told apart.
+    public var provenance: Provenance?
+
+    /// The tool, model and selection behind a report.
+    public struct Provenance: Sendable, Codable, Hashable {
+        public var toolVersion: String
+        /// The model directory and a digest of its weights, or nil for clean token merges only.
+        public var model: String?
+        public var modelDigest: String?
+        /// The threshold in effect (nil without a model).
+        public var threshold: Double?
+        /// The revision or range walked (nil: every branch and tag), and the other selection options.
+        public var revision: String?
+        public var maximumMerges: Int?
+        public var since: String?
+
+        public init(toolVersion: String, model: String?, modelDigest: String?, threshold: Double?, revision: String?,
+                    maximumMerges: Int?, since: String?) {
+            (self.toolVersion, self.model, self.modelDigest, self.threshold) = (toolVersion, model, modelDigest, threshold)
+            (self.revision, self.maximumMerges, self.since) = (revision, maximumMerges, since)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case model, threshold, revision, since
+            case toolVersion = "tool_version", modelDigest = "model_digest", maximumMerges = "max_merges"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case repo, files, regions, duplicates, unique, seconds, tools, code, curve, skipped
+        case repo, files, regions, duplicates, unique, seconds, tools, code, curve, skipped, provenance
         case mergesReplayed = "merges_replayed", mergesWithConflicts = "merges_with_conflicts"
         case regionsLocated = "regions_located", byLanguage = "by_language", byLabel = "by_label", codeCurve = "code_curve"
     }
@@ -141,6 +168,7 @@ extension EvaluationReport {
     /// The human table `eval` prints.
     public var table: String {
         func percent(_ value: Double) -> String { String(format: "%6.1f%%", value * 100) }
+        func precision(_ score: ToolScore) -> String { score.resolved == 0 ? "      —" : percent(score.precision) }
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         var lines: [String] = []
         lines.append("\(repo): \(mergesReplayed) merges replayed, \(mergesWithConflicts) with conflicts, \(files) files, "
@@ -152,7 +180,7 @@ extension EvaluationReport {
             for tool in Tool.allCases {
                 guard let score = scores[tool.rawValue] else { continue }
                 lines.append(pad(tool.rawValue, 24) + String(format: "%8d %8d %8d", score.resolved, score.correct, score.correctExact)
-                             + "    " + percent(score.precision) + "   " + percent(score.accuracy) + "  " + percent(score.coverage))
+                             + "    " + precision(score) + "   " + percent(score.accuracy) + "  " + percent(score.coverage))
             }
         }
         block("all located regions", tools)

@@ -43,7 +43,8 @@ public struct ToolScore: Sendable, Codable, Hashable {
         try container.encode(correct, forKey: .correct)
         try container.encode(correctExact, forKey: .correctExact)
         try container.encode(regions, forKey: .regions)
-        try container.encode(precision, forKey: .precision)
+        // Precision of nothing resolved is undefined, not 0%.
+        if resolved == 0 { try container.encodeNil(forKey: .precision) } else { try container.encode(precision, forKey: .precision) }
         try container.encode(accuracy, forKey: .accuracy)
         try container.encode(coverage, forKey: .coverage)
     }

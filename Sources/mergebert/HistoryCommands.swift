@@ -77,7 +77,12 @@ struct Eval: ParsableCommand {
         options.threshold = threshold
         if !noModel { options.model = try loadResolutionModel(explicit: model).get() }
         let evaluation = Evaluation(scanner: RegionScanner(selection: try history.selection(), resolverOptions: options), unique: unique)
-        let report = try evaluation.run(repository: repository, name: history.displayName, progress: ProgressLine(label: "eval").callback())
+        var report = try evaluation.run(repository: repository, name: history.displayName, progress: ProgressLine(label: "eval").callback())
+        let weights = options.model.flatMap { FileManager.default.contents(atPath: $0.directory.appendingPathComponent("model.safetensors").path) }
+        report.provenance = .init(toolVersion: ToolVersion.current, model: options.model?.directory.path,
+                                  modelDigest: weights.map { contentKey([UInt8]($0)) },
+                                  threshold: options.model.map { threshold ?? $0.defaultThreshold },
+                                  revision: history.rev, maximumMerges: history.maxMerges, since: history.since)
         print(report.table)
         if let json { try writeFileAtomically(Array(jsonText(report).utf8) + [0x0A], to: json) }
     }

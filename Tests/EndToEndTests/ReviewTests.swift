@@ -194,3 +194,27 @@ import TestSupport
         #expect(try scenario.mergebert("review").output.components(separatedBy: "  line ").count == 2)
     }
 }
+
+/// `eval --json` says what produced it, and never calls "nothing resolved" 0% precision.
+@Suite struct EvaluationReportTests {
+    @Test func theJSONRecordsItsProvenanceAndUndefinedPrecision() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: MergeDriverTests.base, ours: MergeDriverTests.ours,
+                                              theirs: MergeDriverTests.clashing)
+        defer { scenario.remove() }
+        _ = try scenario.git("merge", "topic")
+        try scenario.write("A.java", MergeDriverTests.ours)
+        try scenario.git("commit", "-qam", "merged, keeping ours")
+        let model = ShippedModelTests.repositoryRoot.appendingPathComponent("models").path
+        let eval = try scenario.mergebert("eval", "--model", model, "--threshold", "1", "--json", "report.json", "--max-merges", "5")
+        #expect(eval.status == 0, "\(eval.standardError)")
+        #expect(eval.output.contains("      —"), "\(eval.output)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: scenario.repository.appendingPathComponent("report.json"))) as? [String: Any])
+        let provenance = try #require(object["provenance"] as? [String: Any])
+        let version = try scenario.mergebert("--version").output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(provenance["tool_version"] as? String == version)
+        #expect(provenance["model"] as? String == model && (provenance["model_digest"] as? String)?.count == 16)
+        #expect(provenance["threshold"] as? Double == 1 && provenance["max_merges"] as? Int == 5)
+        let mergebert = try #require((object["tools"] as? [String: Any])?["mergebert"] as? [String: Any])
+        #expect(mergebert["resolved"] as? Int == 0 && mergebert["precision"] is NSNull, "\(mergebert)")
+    }
+}

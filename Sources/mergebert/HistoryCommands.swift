@@ -45,9 +45,16 @@ struct ProgressLine {
     func callback() -> ((Int, Int) -> Void)? {
         guard enabled else { return nil }
         let label = self.label
+        let started = Date()
         return { done, total in
             guard done == total || done % 10 == 0 else { return }
-            FileHandle.standardError.write(Data("\r\(label): \(done)/\(total) merges".utf8))
+            let seconds = Date().timeIntervalSince(started)
+            let rate = seconds > 0 ? Double(done) / seconds : 0
+            let remaining = rate > 0 ? Int(Double(total - done) / rate) : 0
+            let eta = done == total ? String(format: "%.0f s", seconds) : "about \(remaining / 60) min \(remaining % 60) s left"
+            // Padded so that a shorter line wipes out the end of the previous one.
+            let line = "\r\(label): \(done)/\(total) merges, \(String(format: "%.1f", rate)) merges/s, \(eta)"
+            FileHandle.standardError.write(Data(line.padding(toLength: max(line.count, 72), withPad: " ", startingAt: 0).utf8))
             if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
         }
     }

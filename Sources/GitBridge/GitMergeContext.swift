@@ -53,7 +53,7 @@ public struct GitMergeContext: Sendable {
 
         context.settings = GitSettings(config: config)
         let operation = operation ?? GitOperation.fromProcessAncestry()
-        if operation.strategy == "recursive" { context.flavor = .mergeRecursive }
+        context.flavor = operation.flavor
         if let repository { (context.operationKind, context.operationKey) = identify(operation, repository: repository, environment: environment) }
         if let repository, let path {
             let attribute = repository.attribute("mergebert", path: path)
@@ -212,6 +212,9 @@ public struct GitOperation: Sendable, Equatable {
         self.revisions = revisions
         self.strategy = strategy
     }
+
+    /// The line merge git applies for this operation: the recursive strategy's when asked for, else merge-ort's.
+    public var flavor: LineMergeFlavor { strategy == "recursive" ? .mergeRecursive : .gitMerge }
 
     /// git's options that come before the subcommand and take a value.
     static let globalOptionsWithValue: Set<String> = ["-c", "-C", "--git-dir", "--work-tree", "--namespace", "--config-env"]

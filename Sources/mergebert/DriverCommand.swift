@@ -49,8 +49,7 @@ struct Driver: ParsableCommand {
         // text depends on nothing but the diff git would use: no repository, labels or model needed.
         let operation = GitOperation.fromProcessAncestry()
         if ![baseBytes, oursBytes, theirsBytes].contains(where: isBinaryForGit) {
-            let merge = LineMerge(base: baseBytes, ours: oursBytes, theirs: theirsBytes,
-                                  flavor: operation.strategy == "recursive" ? .mergeRecursive : .gitMerge)
+            let merge = LineMerge(base: baseBytes, ours: oursBytes, theirs: theirsBytes, flavor: operation.flavor)
             if !merge.merge.hasConflicts {
                 do {
                     try writeFileAtomically(merge.render(style: .merge, markers: ConflictMarkers()), to: ours)

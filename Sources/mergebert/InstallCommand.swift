@@ -39,15 +39,8 @@ struct Install: ParsableCommand {
     /// With no path, `doctor`'s report. With paths, whether each is routed to the driver, after proving that
     /// git can run the configured command at all.
     private func runCheck(directory: URL) throws {
+        guard !paths.isEmpty else { return try Doctor().run() }
         let report = DriverReport(directory: directory)
-        guard !paths.isEmpty else {
-            report.lines.forEach { print($0) }
-            if let problem = report.problem {
-                printError("mergebert: \(problem)")
-                throw ExitCode(1)
-            }
-            return
-        }
         print(report.lines[0])
         var active = report.problem == nil
         let repository = try? Repository(discoveringFrom: directory.path)

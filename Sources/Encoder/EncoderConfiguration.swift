@@ -29,7 +29,8 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
     public var labels: [String]
     public var normPlacement: NormPlacement
     public var layerNormEpsilon: Float
-    /// Names of the numeric side features (`ConflictFeatures`); empty: the classifier sees the views alone.
+    /// Names of the numeric side features, in input order (the resolver computes them); empty: the classifier
+    /// sees the views alone.
     public var features: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -142,9 +143,6 @@ public struct EncoderConfiguration: Sendable, Equatable, Codable {
         }
         if Set(labels).count != labels.count {
             throw EncoderError.invalidConfiguration(reason: "labels \(labels) contain duplicates")
-        }
-        if let unknown = features.first(where: { !ConflictFeatures.isKnown($0) }) {
-            throw EncoderError.invalidConfiguration(reason: "features names '\(unknown)', which this version does not compute; use a model exported for it")
         }
         if Set(features).count != features.count || features.count > 4_096 {
             throw EncoderError.invalidConfiguration(reason: "features must be distinct names, at most 4096")

@@ -9,17 +9,17 @@ public struct EncoderInput: Sendable, Equatable {
     public var tokenIDs: [[Int32]]
     /// Edit type of every position of the four sequences (same lengths as `tokenIDs`).
     public var editTypes: [[Int32]]
-    /// What the resolver knows about the conflict; required by models whose configuration names
-    /// side `features` (see `ConflictFeatures`).
-    public var facts: ConflictFacts?
+    /// The numeric side input, one value per name of the configuration's `features` (empty when it
+    /// names none). The encoder does not know what they mean; the resolver computes them.
+    public var features: [Float]
 
     /// The number of sequences every example carries.
     public static let sequenceCount = 4
 
-    public init(tokenIDs: [[Int32]], editTypes: [[Int32]], facts: ConflictFacts? = nil) {
+    public init(tokenIDs: [[Int32]], editTypes: [[Int32]], features: [Float] = []) {
         self.tokenIDs = tokenIDs
         self.editTypes = editTypes
-        self.facts = facts
+        self.features = features
     }
 }
 

@@ -126,13 +126,13 @@ public final class MergeEncoderModel: Sendable {
                 exampleTokens += length
             }
             packed.exampleTokenCounts.append(exampleTokens)
-            if configuration.features.isEmpty {
-                packed.features.append([])
-            } else if let facts = example.facts {
-                packed.features.append(ConflictFeatures.values(names: configuration.features, input: example, facts: facts))
-            } else {
-                throw EncoderError.invalidInput(example: exampleIndex, reason: "this model reads side features but the input carries no facts")
+            guard example.features.count == configuration.features.count else {
+                throw EncoderError.invalidInput(example: exampleIndex, reason: "it carries \(example.features.count) side features but the model reads \(configuration.features.count)")
             }
+            guard example.features.allSatisfy(\.isFinite) else {
+                throw EncoderError.invalidInput(example: exampleIndex, reason: "a side feature is not a finite number")
+            }
+            packed.features.append(example.features)
         }
         return packed
     }

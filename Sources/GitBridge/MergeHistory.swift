@@ -24,15 +24,22 @@ public struct ReplayedMerge: Sendable {
 
 /// Which merges to replay.
 public struct HistorySelection: Sendable {
-    /// A revision or range (`main`, `v1.0..main`); nil walks everything reachable from branches and tags.
+    /// A revision or range (`main`, `v1.0..main`); nil walks everything reachable from `references`.
     public var revision: String?
     public var maximumMerges: Int?
     public var since: Date?
+    /// Reference globs walked without a revision. Branches and tags by default; `refs` is every ref, the
+    /// pull-request branches a fetched mirror keeps as `refs/pull/*` included (most resolved conflicts are there).
+    public var references: [String]
 
-    public init(revision: String? = nil, maximumMerges: Int? = nil, since: Date? = nil) {
+    public static let branchesAndTags = ["refs/heads", "refs/tags"]
+    public static let everyReference = ["refs"]
+
+    public init(revision: String? = nil, maximumMerges: Int? = nil, since: Date? = nil, references: [String] = HistorySelection.branchesAndTags) {
         self.revision = revision
         self.maximumMerges = maximumMerges
         self.since = since
+        self.references = references
     }
 }
 
@@ -103,8 +110,7 @@ public final class MergeHistory {
                 try LibGit2.check("walking \(revision)") { git_revwalk_push(walk, &id) }
             }
         } else {
-            _ = git_revwalk_push_glob(walk, "refs/heads")
-            _ = git_revwalk_push_glob(walk, "refs/tags")
+            for glob in selection.references { _ = git_revwalk_push_glob(walk, glob) }
             _ = git_revwalk_push_head(walk)
         }
         let since = selection.since.map { Int64($0.timeIntervalSince1970) }

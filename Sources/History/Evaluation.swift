@@ -28,7 +28,7 @@ public struct EvaluationReport: Sendable, Codable {
     /// The same scores over code files only (the figures quality targets refer to).
     public var code: [String: ToolScore] = [:]
     public var byLanguage: [String: [String: ToolScore]] = [:]
-    /// The resolution that would have been right for each located region (see `OracleLabel`) → count.
+    /// The resolution that would have been right for each located region (`RegionLabels.oracle`) → count.
     public var byLabel: [String: Int] = [:]
     public var curve: [CurvePoint] = []
     /// The same curve over code files only.
@@ -43,21 +43,24 @@ public struct EvaluationReport: Sendable, Codable {
         /// The model directory and a digest of its weights, or nil for clean token merges only.
         public var model: String?
         public var modelDigest: String?
-        /// The threshold in effect (nil without a model).
-        public var threshold: Double?
-        /// The revision or range walked (nil: every branch and tag), and the other selection options.
+        /// The thresholds in effect per kind of candidate (nil without a model).
+        public var thresholds: [String: Double]?
+        /// The revision or range walked, else the reference globs walked; and the other selection options.
         public var revision: String?
+        public var references: [String]?
         public var maximumMerges: Int?
         public var since: String?
 
-        public init(toolVersion: String, model: String?, modelDigest: String?, threshold: Double?, revision: String?,
-                    maximumMerges: Int?, since: String?) {
-            (self.toolVersion, self.model, self.modelDigest, self.threshold) = (toolVersion, model, modelDigest, threshold)
+        public init(toolVersion: String, model: String?, modelDigest: String?, thresholds: [CandidateFamily: Double]?, revision: String?,
+                    references: [String]?, maximumMerges: Int?, since: String?) {
+            self.references = references
+            (self.toolVersion, self.model, self.modelDigest) = (toolVersion, model, modelDigest)
+            self.thresholds = thresholds.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) }
             (self.revision, self.maximumMerges, self.since) = (revision, maximumMerges, since)
         }
 
         enum CodingKeys: String, CodingKey {
-            case model, threshold, revision, since
+            case model, thresholds, revision, since, references
             case toolVersion = "tool_version", modelDigest = "model_digest", maximumMerges = "max_merges"
         }
     }
@@ -73,22 +76,6 @@ public struct EvaluationReport: Sendable, Codable {
     }
 }
 
-/// Which single candidate reproduces the developer's resolution of a region, in a fixed order of preference.
-public enum OracleLabel {
-    public static func label(for region: LocatedRegion, developer: [UInt8], tokenMerge: TokenMerge) -> String {
-        if let clean = tokenMerge.cleanResult, equalIgnoringWhitespace(clean.joinedBytes, developer) { return "token_merge" }
-        for pattern in ResolutionPattern.allCases {
-            let result = pattern.apply(base: tokenMerge.base, ours: tokenMerge.ours, theirs: tokenMerge.theirs)
-            if equalIgnoringWhitespace(result.joinedBytes, developer) { return pattern.rawValue }
-        }
-        if !tokenMerge.isClean, let resolutions = TokenResolutionLocator.resolutions(of: tokenMerge, in: Tokenizer(language: region.language).tokenize(developer)),
-           zip(tokenMerge.conflicts, resolutions).allSatisfy({ !ResolutionPattern.patterns(producing: $1, for: $0, ignoringLayout: true).isEmpty }) {
-            return "token_patterns"
-        }
-        return "OTHER"
-    }
-}
-
 /// Scores the resolver and the baselines on every located region of a repository's merge history.
 public struct Evaluation {
     public var scanner: RegionScanner
@@ -99,7 +86,9 @@ public struct Evaluation {
         self.unique = unique
     }
 
-    public func run(repository: Repository, name: String, progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationReport {
+    /// `regions`, when given, receives one line per located region counted: what was decided and whether it was right.
+    public func run(repository: Repository, name: String, progress: ((Int, Int) -> Void)? = nil,
+                    regions regionSink: ((RegionDecisionLine) throws -> Void)? = nil) throws -> EvaluationReport {
         let started = Date()
         var report = EvaluationReport(repo: name)
         report.unique = unique
@@ -129,12 +118,14 @@ public struct Evaluation {
                 }
             }
             if region.language.isCode { codeRegionsLocated += 1 }
-            if let candidate = region.candidate {
-                let scored = (candidate.probability, equalIgnoringWhitespace(candidate.text, developer))
+            if let outcome = region.outcome, let candidate = outcome.candidate, let probability = outcome.probability {
+                let scored = (probability, Reproduction.reproduces(candidate, developer))
                 candidates.append(scored)
                 if region.language.isCode { codeCandidates.append(scored) }
             }
-            report.byLabel[OracleLabel.label(for: region, developer: developer, tokenMerge: tokenMerge), default: 0] += 1
+            let labels = Reproduction.labels(of: tokenMerge, resolution: developer, tokenizer: Tokenizer(language: region.language))
+            report.byLabel[labels.oracle, default: 0] += 1
+            try regionSink?(RegionDecisionLine(repo: name, region: region, developer: developer, oracle: labels.oracle))
         }
         report.mergesReplayed = totals.mergesReplayed
         report.mergesWithConflicts = totals.mergesWithConflicts

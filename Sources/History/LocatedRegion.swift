@@ -14,12 +14,14 @@ public struct LocatedRegion: Sendable {
     public let theirs: [UInt8]
     /// The developer's text for the region; nil when its bookends were not found exactly once.
     public let developer: [UInt8]?
-    /// What the resolver (exactly as the driver runs it) put in this region; nil when it left it.
-    public let suggestion: [UInt8]?
-    /// The resolver's best candidate and its probability, before the threshold.
-    public let candidate: RegionCandidate?
+    /// What the resolver (exactly as the driver runs it) decided for this region; nil when it did not look
+    /// at it (token merge off, a lock file).
+    public let outcome: RegionResolver.Outcome?
     /// Stable identity of the (A, O, B) content, for deduplication.
     public let key: String
+
+    /// What the resolver put in this region; nil when it left it.
+    public var suggestion: [UInt8]? { outcome?.text }
 
     /// Language name for reports: the language for code, one shared name for everything else.
     public var languageGroup: String { language.isCode ? language.name : "non-code" }
@@ -74,8 +76,7 @@ public struct RegionScanner {
                     try body(LocatedRegion(commit: merge.commit, path: file.path, language: language, index: index,
                                            base: region.base, ours: region.ours, theirs: region.theirs,
                                            developer: locator.resolution(ofRegion: index, in: resolvedLines),
-                                           suggestion: resolution.regionResolutions[index],
-                                           candidate: resolution.regionCandidates[index],
+                                           outcome: resolution.regionOutcomes[index],
                                            key: contentKey(region.ours, region.base, region.theirs)), merge)
                 }
             }

@@ -30,9 +30,11 @@ public struct MinedRecord: Sendable, Codable {
     /// The four sequences a|o, o|a, b|o, o|b.
     public var tokenIDs: [[Int32]]
     public var editTypes: [[Int32]]
+    /// Every side feature (`SideFeatures`) that is not zero, by name: training reads these, never recomputes them.
+    public var features: [String: Double]
 
     enum CodingKeys: String, CodingKey {
-        case kind, repo, commit, path, language, region, conflict, labels, key, duplicate
+        case kind, repo, commit, path, language, region, conflict, labels, key, duplicate, features
         case tokenMergeClean = "token_merge_clean", tokenConflicts = "token_conflicts", conflictLabels = "conflict_labels"
         case tokenIDs = "token_ids", editTypes = "edit_types"
     }
@@ -67,34 +69,29 @@ public struct Miner {
             guard let developer = region.developer else { return }
             summary.regionsLocated += 1
             let tokenMerge = region.tokenMerge()
-            let developerTokens = Tokenizer(language: region.language).tokenize(developer)
             let duplicate = !seen.insert(region.key).inserted
             if duplicate { summary.duplicates += 1 }
 
-            var labels = ResolutionPattern.allCases.filter { pattern in
-                equalIgnoringWhitespace(pattern.apply(base: tokenMerge.base, ours: tokenMerge.ours, theirs: tokenMerge.theirs).joinedBytes, developer)
-            }.map(\.rawValue)
-            if let clean = tokenMerge.cleanResult, equalIgnoringWhitespace(clean.joinedBytes, developer) { labels.insert("token_merge", at: 0) }
-            let located = tokenMerge.isClean ? nil : TokenResolutionLocator.resolutions(of: tokenMerge, in: developerTokens)
-            let conflictLabels = located.map { resolutions in
-                zip(tokenMerge.conflicts, resolutions).map { conflict, resolution in
-                    ResolutionPattern.patterns(producing: resolution, for: conflict, ignoringLayout: true).map(\.rawValue)
-                }
-            }
-            // The record's facts are the ones the resolver hands the model (training/features.py reads them).
-            let regionFeatures = featurizer.regionFeatures(of: tokenMerge, language: region.language)
-            let facts = regionFeatures.facts!
-            try emit(MinedRecord(kind: "region", repo: name, commit: region.commit, path: region.path, language: facts.language,
+            let tokenizer = Tokenizer(language: region.language)
+            let found = Reproduction.labels(of: tokenMerge, resolution: developer, tokenizer: tokenizer)
+            let labels = (found.tokenMerge ? [CandidateKind.tokenMerge.name] : []) + found.patterns.map(\.rawValue)
+            let conflictLabels = found.conflictPatterns?.map { $0.map(\.rawValue) }
+            let facts = featurizer.regionFacts(of: tokenMerge, language: region.language)
+            let regionInput = featurizer.views(base: tokenMerge.base, ours: tokenMerge.ours, theirs: tokenMerge.theirs)
+            try emit(MinedRecord(kind: "region", repo: name, commit: region.commit, path: region.path, language: region.language.name,
                                  region: region.index, conflict: nil, labels: labels, key: region.key, duplicate: duplicate,
                                  tokenMergeClean: facts.tokenMergeClean, tokenConflicts: facts.tokenConflicts, conflictLabels: conflictLabels,
-                                 tokenIDs: regionFeatures.tokenIDs, editTypes: regionFeatures.editTypes))
+                                 tokenIDs: regionInput.tokenIDs, editTypes: regionInput.editTypes,
+                                 features: SideFeatures.nonZero(input: regionInput, facts: facts)))
             summary.records += 1
             for (index, patterns) in (conflictLabels ?? []).enumerated() {
-                let features = featurizer.features(of: tokenMerge, conflict: index, language: region.language)
+                let input = featurizer.views(of: tokenMerge, conflict: index)
+                let conflictFacts = ConflictFacts(isRegion: false, language: region.language)
                 try emit(MinedRecord(kind: "token_conflict", repo: name, commit: region.commit, path: region.path,
                                      language: region.language.name, region: region.index, conflict: index, labels: patterns,
                                      key: region.key + "-\(index)", duplicate: duplicate, tokenMergeClean: nil, tokenConflicts: nil,
-                                     conflictLabels: nil, tokenIDs: features.tokenIDs, editTypes: features.editTypes))
+                                     conflictLabels: nil, tokenIDs: input.tokenIDs, editTypes: input.editTypes,
+                                     features: SideFeatures.nonZero(input: input, facts: conflictFacts)))
                 summary.records += 1
             }
         }

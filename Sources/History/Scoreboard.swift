@@ -1,4 +1,5 @@
 import MergeCore
+import Resolver
 
 /// Counts for one tool over a set of regions, and the three rates of DESIGN.md ("Measuring quality").
 public struct ToolScore: Sendable, Codable, Hashable {
@@ -21,7 +22,7 @@ public struct ToolScore: Sendable, Codable, Hashable {
         guard let suggestion else { return }
         resolved += 1
         if suggestion == developer { correctExact += 1 }
-        if equalIgnoringWhitespace(suggestion, developer) { correct += 1 }
+        if Reproduction.reproduces(suggestion, developer) { correct += 1 }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -48,12 +49,6 @@ public struct ToolScore: Sendable, Codable, Hashable {
         try container.encode(accuracy, forKey: .accuracy)
         try container.encode(coverage, forKey: .coverage)
     }
-}
-
-/// Whether two texts are equal once every whitespace byte is removed.
-public func equalIgnoringWhitespace(_ first: [UInt8], _ second: [UInt8]) -> Bool {
-    func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C }
-    return first.lazy.filter { !isSpace($0) }.elementsEqual(second.lazy.filter { !isSpace($0) })
 }
 
 /// The tools `eval` scores on the same regions: the resolver and the baselines any model must beat.

@@ -97,17 +97,18 @@ public struct ConflictedFileResolver: Sendable {
                 output += text
                 line += text.filter { $0 == UInt8(ascii: "\n") }.count
             case .conflict(let conflict):
-                let outcome = options.tokenMergeEnabled
-                    ? regionResolver.resolve(base: conflict.base ?? [], ours: conflict.ours, theirs: conflict.theirs)
-                    : RegionResolver.Outcome(text: nil, tokenConflicts: 0, reason: "token merge off")
-                report.regions.append(RegionReport(
-                    index: report.regions.count + 1, oursLine: line, oursLines: splitLines(conflict.ours).count,
-                    baseLines: splitLines(conflict.base ?? []).count, theirsLines: splitLines(conflict.theirs).count,
-                    fate: outcome.text == nil ? .left : (outcome.method == "token_merge" ? .tokenMerged : .modelResolved),
-                    tokenConflicts: outcome.tokenConflicts, reason: outcome.reason, method: outcome.method,
-                    probability: outcome.probability, tokenPatterns: outcome.tokenPatterns))
-                output += outcome.text ?? conflict.original
-                line += (outcome.text ?? conflict.original).filter { $0 == UInt8(ascii: "\n") }.count
+                var region = RegionReport(index: report.regions.count + 1, oursLine: line, oursLines: splitLines(conflict.ours).count,
+                                          baseLines: splitLines(conflict.base ?? []).count, theirsLines: splitLines(conflict.theirs).count,
+                                          fate: .left, tokenConflicts: 0, reason: "token merge off")
+                var written = conflict.original
+                if options.tokenMergeEnabled {
+                    let outcome = regionResolver.resolve(base: conflict.base ?? [], ours: conflict.ours, theirs: conflict.theirs)
+                    region = RegionReport(region, outcome: outcome)
+                    written = outcome.text ?? conflict.original
+                }
+                report.regions.append(region)
+                output += written
+                line += written.filter { $0 == UInt8(ascii: "\n") }.count
             }
         }
         report.isClean = report.leftCount == 0

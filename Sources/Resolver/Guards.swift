@@ -10,6 +10,15 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
     /// An import, using or include line written more often than any version of the region writes it.
     case duplicateImport(String)
 
+    /// The guard's name, as `--explain` and `eval --regions` report it.
+    public var name: String {
+        switch self {
+        case .versionMergedInside: "version"
+        case .duplicateKey: "duplicate-key"
+        case .duplicateImport: "duplicate-import"
+        }
+    }
+
     public var description: String {
         switch self {
         case .versionMergedInside(let value): "it would write the version \(value), which no side has (a version is one value)"

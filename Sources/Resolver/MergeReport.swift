@@ -30,12 +30,46 @@ public struct RegionReport: Sendable, Codable, Hashable {
     public var probability: Double?
     /// With `token_patterns`, the pattern of each token conflict.
     public var tokenPatterns: [String]?
+    /// The guard that refused the chosen candidate (`version`, `duplicate-key`, `duplicate-import`).
+    public var refusedBy: String?
+    /// The model's failure, when it could not answer.
+    public var modelFailure: String?
 
     enum CodingKeys: String, CodingKey {
         case index, fate, reason
         case oursLine = "ours_line", oursLines = "ours_lines", baseLines = "base_lines", theirsLines = "theirs_lines"
         case tokenConflicts = "token_conflicts", method, probability
-        case tokenPatterns = "token_patterns"
+        case tokenPatterns = "token_patterns", refusedBy = "refused_by", modelFailure = "model_failure"
+    }
+
+    public init(index: Int, oursLine: Int, oursLines: Int, baseLines: Int, theirsLines: Int, fate: Fate, tokenConflicts: Int,
+                reason: String, method: String? = nil, probability: Double? = nil, tokenPatterns: [String]? = nil) {
+        (self.index, self.oursLine, self.oursLines, self.baseLines, self.theirsLines) = (index, oursLine, oursLines, baseLines, theirsLines)
+        (self.fate, self.tokenConflicts, self.reason) = (fate, tokenConflicts, reason)
+        (self.method, self.probability, self.tokenPatterns) = (method, probability, tokenPatterns)
+    }
+
+    /// `report`'s position and size with what the resolver decided.
+    public init(_ report: RegionReport, outcome: RegionResolver.Outcome) {
+        self = report
+        tokenConflicts = outcome.tokenConflicts
+        reason = outcome.reason
+        method = outcome.method
+        probability = outcome.probability
+        tokenPatterns = outcome.tokenPatterns
+        switch outcome.fate {
+        case .resolved: fate = outcome.chosen?.kind == .tokenMerge ? .tokenMerged : .modelResolved
+        case .refused(.guarded(let hazard)):
+            fate = .left
+            refusedBy = hazard.name
+        case .refused(.unsafe), .refused(.markerLine):
+            fate = .left
+            refusedBy = "safety"
+        case .modelFailed(let failure):
+            fate = .left
+            modelFailure = failure.description
+        case .belowThreshold, .noCandidate: fate = .left
+        }
     }
 }
 

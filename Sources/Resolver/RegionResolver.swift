@@ -1,48 +1,107 @@
 import Encoder
 import MergeCore
 
-/// Decides one region (DESIGN.md, step 5): among the clean token merge, the nine patterns applied to the
-/// whole region, and the per-token-conflict patterns, take the model's choice when its probability clears
-/// the threshold and it passes the safety checks; otherwise leave the region to git's markers.
-/// Without a model, only a clean, safe token merge resolves a region.
+/// Decides one region (DESIGN.md, step 5), orchestrating the decision module: merge its tokens, gather the
+/// candidates (the clean token merge without a model; with one, its answers grouped into texts), let the
+/// policy choose, and write the choice only when it passes the safety checks and guards. Everything else
+/// keeps git's markers.
 public struct RegionResolver: Sendable {
     public let tokenizer: Tokenizer
     public let model: ResolutionModel?
-    public let threshold: Double
+    public let policy: DecisionPolicy
 
+    /// `threshold`, when given, replaces the model's calibrated thresholds for every kind of candidate.
     public init(tokenizer: Tokenizer, model: ResolutionModel? = nil, threshold: Double? = nil) {
         self.tokenizer = tokenizer
         self.model = model
-        self.threshold = threshold ?? model?.defaultThreshold ?? 1
+        policy = threshold.map(DecisionPolicy.init(threshold:)) ?? model?.policy ?? .withoutModel
     }
 
-    /// The outcome for one region.
-    public struct Outcome: Sendable {
-        /// The resolution, when it cleared the threshold and the safety checks.
-        public var text: [UInt8]?
-        public var tokenConflicts: Int
-        public var reason: String
-        /// How it was resolved: `token_merge`, a pattern name, or `token_patterns`.
-        public var method: String?
-        /// The chosen candidate's probability (1 for a clean token merge without a model).
-        public var probability: Double?
-        /// The best candidate before the threshold (nil when the safety checks refuse it), for
-        /// precision/coverage curves: taking the candidates at or above a threshold is exactly what the
-        /// resolver does with that threshold.
-        public var candidate: [UInt8]?
-        /// Patterns chosen for each token conflict, when the token level was used.
-        public var tokenPatterns: [String]?
+    /// Why a chosen candidate is not written although it cleared its threshold.
+    public enum Refusal: Sendable, Hashable, CustomStringConvertible {
+        /// A safety check failed (an invented token, unbalanced brackets, an unended last line).
+        case unsafe(String)
+        /// The text would hold a line that looks like a conflict marker.
+        case markerLine
+        /// A guard against a hazard seen in real merges.
+        case guarded(Guard)
 
-        public init(text: [UInt8]?, tokenConflicts: Int, reason: String, method: String? = nil, probability: Double? = nil,
-                    candidate: [UInt8]? = nil, tokenPatterns: [String]? = nil) {
-            self.text = text
-            self.tokenConflicts = tokenConflicts
-            self.reason = reason
-            self.method = method
-            self.probability = probability
-            self.candidate = candidate
-            self.tokenPatterns = tokenPatterns
+        public var description: String {
+            switch self {
+            case .unsafe(let problem): problem
+            case .markerLine: "resolution would hold a conflict-marker line"
+            case .guarded(let hazard): "the \(hazard.name) guard: \(hazard)"
+            }
         }
+    }
+
+    /// How a region ended.
+    public enum Fate: Sendable {
+        case resolved
+        /// The best candidate's probability is below its family's threshold.
+        case belowThreshold
+        /// The best candidate failed a check (at any threshold it would).
+        case refused(Refusal)
+        /// The model could not answer; nothing else was tried in its place.
+        case modelFailed(ModelFailure)
+        /// Token conflicts and no model to choose among candidates.
+        case noCandidate
+    }
+
+    /// The outcome for one region: every candidate, the chosen one, and its fate.
+    public struct Outcome: Sendable {
+        public var fate: Fate
+        public var tokenConflicts: Int
+        /// The distinct candidate texts, most probable first (empty without a model unless the token merge is clean).
+        public var candidates: [Candidate]
+        /// The threshold that applied to the best candidate.
+        public var threshold: Double?
+        /// Whether the best candidate came from the model (false: a clean token merge without one).
+        public var byModel: Bool
+
+        public init(fate: Fate, tokenConflicts: Int, candidates: [Candidate] = [], threshold: Double? = nil, byModel: Bool = false) {
+            (self.fate, self.tokenConflicts, self.candidates, self.threshold, self.byModel) = (fate, tokenConflicts, candidates, threshold, byModel)
+        }
+
+        /// The best candidate, whether or not it was written.
+        public var chosen: Candidate? { candidates.first }
+        /// The resolution written, when there is one.
+        public var text: [UInt8]? { if case .resolved = fate { chosen?.text } else { nil } }
+        /// The best candidate unless a check refuses it: taking those at or above a threshold is exactly what
+        /// the resolver does with that threshold (precision/coverage curves).
+        public var candidate: [UInt8]? {
+            switch fate {
+            case .resolved, .belowThreshold: chosen?.text
+            case .refused, .modelFailed, .noCandidate: nil
+            }
+        }
+        public var method: String? { chosen?.kind.name }
+        public var probability: Double? { chosen?.probability }
+        /// With `token_patterns`, the pattern of each token conflict.
+        public var tokenPatterns: [String]? {
+            if case .tokenPatterns(let patterns) = chosen?.kind { patterns.map(\.rawValue) } else { nil }
+        }
+
+        /// In a few words, for `--explain` and reports.
+        public var reason: String {
+            let described = chosen.map { $0.kind == .tokenMerge ? "token merge" : "pattern \($0.kind.name)" } ?? ""
+            let probability = format(chosen?.probability ?? 0)
+            switch fate {
+            case .resolved:
+                if !byModel { return "the two sides change different tokens" }
+                return "\(described) at p=\(probability)" + (tokenPatterns.map { " (" + $0.joined(separator: ", ") + ")" } ?? "")
+            case .belowThreshold:
+                return "\(described) at p=\(probability) is below the threshold \(format(threshold ?? 1))"
+            case .refused(let refusal):
+                return "\(described) refused by \(refusal)"
+            case .modelFailed(let failure):
+                return "\(failure); left with markers"
+            case .noCandidate:
+                return "\(tokenConflicts) token conflict\(tokenConflicts == 1 ? "" : "s") left; no model to classify them"
+            }
+        }
+
+        private func format(_ value: Double) -> String { String(format: "%.2f", value) }
     }
 
     public func resolve(base: [UInt8], ours: [UInt8], theirs: [UInt8]) -> Outcome {
@@ -52,148 +111,39 @@ public struct RegionResolver: Sendable {
         let merge = TokenMerge(base: baseTokens, ours: oursTokens, theirs: theirsTokens)
         let conflicts = merge.conflicts.count
 
-        let chosen: Choice?
-        do {
-            chosen = try choose(merge)
-        } catch {
-            // A model that fails or gives nonsense resolves nothing: the region keeps git's markers.
-            return Outcome(text: nil, tokenConflicts: conflicts, reason: "\(error); left with markers")
-        }
-        guard let choice = chosen else {
-            return Outcome(text: nil, tokenConflicts: conflicts,
-                           reason: "\(conflicts) token conflict\(conflicts == 1 ? "" : "s") left; no model to classify them")
-        }
-        let text = choice.tokens.joinedBytes
-        var outcome = Outcome(text: nil, tokenConflicts: conflicts, reason: "", method: choice.method,
-                              probability: choice.probability, candidate: text, tokenPatterns: choice.tokenPatterns)
-        let described = choice.method == "token_merge" ? "token merge" : "pattern \(choice.method)"
-        // Checked at every probability, so that a precision/coverage curve never counts a candidate the
-        // resolver would refuse at any threshold. The text is tokenized again as it will be written: joining
-        // two sides can glue their edge tokens into one that no input has (`result` + `if`).
-        let problem = SafetyCheck.problem(resolution: tokenizer.tokenize(text), base: baseTokens, ours: oursTokens, theirs: theirsTokens)
-            ?? (ConflictMarkerScanner.containsMarkers(text, size: 7) ? "resolution would hold a conflict-marker line" : nil)
-            ?? Guard.refusal(resolution: text, base: base, ours: ours, theirs: theirs, language: tokenizer.language).map { "\($0)" }
-        if problem != nil { outcome.candidate = nil }
-        if choice.probability < threshold {
-            outcome.reason = "\(described) at p=\(format(choice.probability)) is below the threshold \(format(threshold))"
-        } else if let problem {
-            outcome.reason = "\(described) refused: \(problem)"
+        let answers: [Answer]
+        if let model {
+            do {
+                answers = try model.answers(for: merge, language: tokenizer.language)
+            } catch {
+                return Outcome(fate: .modelFailed(error), tokenConflicts: conflicts)
+            }
         } else {
-            outcome.text = text
-            outcome.reason = choice.method == "token_merge" && model == nil
-                ? "the two sides change different tokens"
-                : "\(described) at p=\(format(choice.probability))"
-                    + (choice.tokenPatterns.map { " (" + $0.joined(separator: ", ") + ")" } ?? "")
+            answers = merge.cleanResult.map { [Answer(kind: .tokenMerge, tokens: $0, probability: 1)] } ?? []
+        }
+        let candidates = Candidate.grouping(answers)
+        guard let (best, accepted) = policy.choose(candidates) else { return Outcome(fate: .noCandidate, tokenConflicts: conflicts) }
+        var outcome = Outcome(fate: .resolved, tokenConflicts: conflicts, candidates: candidates,
+                              threshold: policy.threshold(for: best.kind.family), byModel: model != nil)
+        // Checked at every probability, so that a precision/coverage curve never counts a candidate the
+        // resolver would refuse at any threshold.
+        if let refusal = refusal(of: best, base: base, ours: ours, theirs: theirs, sides: (baseTokens, oursTokens, theirsTokens)) {
+            outcome.fate = .refused(refusal)
+        } else if !accepted {
+            outcome.fate = .belowThreshold
         }
         return outcome
     }
 
-    private struct Choice {
-        var tokens: [Token]
-        var method: String
-        var probability: Double
-        var tokenPatterns: [String]?
+    /// Why `candidate` must not be written, or nil. The text is tokenized again as it will be written:
+    /// joining two sides can glue their edge tokens into one that no input has (`result` + `if`).
+    private func refusal(of candidate: Candidate, base: [UInt8], ours: [UInt8], theirs: [UInt8],
+                         sides: (base: [Token], ours: [Token], theirs: [Token])) -> Refusal? {
+        let text = candidate.text
+        if let problem = SafetyCheck.problem(resolution: tokenizer.tokenize(text), base: sides.base, ours: sides.ours, theirs: sides.theirs) {
+            return .unsafe(problem)
+        }
+        if ConflictMarkerScanner.containsMarkers(text, size: 7) { return .markerLine }
+        return Guard.refusal(resolution: text, base: base, ours: ours, theirs: theirs, language: tokenizer.language).map(Refusal.guarded)
     }
-
-    static let tokenLevelName = "TOKEN"
-
-    /// Answers that write the same text (ignoring whitespace) are one candidate whose probability is the
-    /// sum of theirs (QUALITY.md, "What a probability means"); the most probable text wins, named after
-    /// its most probable answer.
-    static func bestText(_ answers: [(tokens: [Token], name: String, probability: Double)])
-        -> (tokens: [Token], name: String, probability: Double) {
-        var groups: [[ArraySlice<UInt8>]: (tokens: [Token], name: String, best: Double, total: Double)] = [:]
-        var order: [[ArraySlice<UInt8>]] = []
-        for answer in answers {
-            let key = answer.tokens.filter { !$0.isLayout }.map(\.bytes)
-            if var group = groups[key] {
-                group.total += answer.probability
-                if answer.probability > group.best { (group.tokens, group.name, group.best) = (answer.tokens, answer.name, answer.probability) }
-                groups[key] = group
-            } else {
-                groups[key] = (answer.tokens, answer.name, answer.probability, answer.probability)
-                order.append(key)
-            }
-        }
-        let winner = order.max { groups[$0]!.total < groups[$1]!.total }!
-        let group = groups[winner]!
-        return (group.tokens, group.name, group.total)
-    }
-
-    /// Why the model's answer cannot be used.
-    enum ModelFailure: Error, CustomStringConvertible {
-        case encoder(String)
-        case notFinite
-
-        var description: String {
-            switch self {
-            case .encoder(let message): "the model failed: \(message)"
-            case .notFinite: "the model gave probabilities that are not finite numbers (corrupt weights?)"
-            }
-        }
-    }
-
-    /// The best candidate and its probability, or nil when there is none to offer.
-    private func choose(_ merge: TokenMerge) throws -> Choice? {
-        guard let model else {
-            return merge.cleanResult.map { Choice(tokens: $0, method: "token_merge", probability: 1) }
-        }
-        var batch: [EncoderInput] = []
-        if model.decidesRegions {
-            batch.append(model.featurizer.regionFeatures(of: merge, language: tokenizer.language))
-        }
-        let firstConflict = batch.count
-        for index in merge.conflicts.indices {
-            batch.append(model.featurizer.features(of: merge, conflict: index, language: tokenizer.language))
-        }
-        guard !batch.isEmpty else { return merge.cleanResult.map { Choice(tokens: $0, method: "token_merge", probability: 1) } }
-        let probabilities: [[Float]]
-        do {
-            probabilities = try model.encoder.probabilities(batch)
-        } catch {
-            throw ModelFailure.encoder("\(error)")
-        }
-        guard probabilities.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw ModelFailure.notFinite }
-        let patterns = ResolutionPattern.allCases
-
-        var tokenLevel: Choice?
-        if let clean = merge.cleanResult {
-            tokenLevel = Choice(tokens: clean, method: "token_merge", probability: 1)
-        } else {
-            var resolutions: [[Token]] = []
-            var names: [String] = []
-            var probability = 1.0
-            for (offset, conflict) in merge.conflicts.enumerated() {
-                // TOKEN does not apply to a token conflict: renormalise without it. OTHER stays in the
-                // total (its mass is the model's doubt) but is never the answer.
-                let scores = probabilities[firstConflict + offset]
-                let total = scores.indices.reduce(Float(0)) { $0 + ($1 == model.tokenOutput ? 0 : scores[$1]) }
-                let answers = patterns.indices.map { (tokens: patterns[$0].apply(to: conflict), name: patterns[$0].rawValue,
-                                                      probability: Double(scores[$0] / max(total, .leastNormalMagnitude))) }
-                let best = Self.bestText(answers)
-                probability *= best.probability
-                resolutions.append(best.tokens)
-                names.append(best.name)
-            }
-            tokenLevel = Choice(tokens: merge.resolved(with: resolutions), method: "token_patterns", probability: probability,
-                                tokenPatterns: names)
-        }
-        guard model.decidesRegions else { return tokenLevel }
-
-        // The best text among the patterns and TOKEN; OTHER is not an answer.
-        let region = probabilities[0]
-        var answers = patterns.indices.map { (tokens: patterns[$0].apply(base: merge.base, ours: merge.ours, theirs: merge.theirs),
-                                              name: patterns[$0].rawValue, probability: Double(region[$0])) }
-        if let tokenOutput = model.tokenOutput, let tokenLevel {
-            answers.append((tokens: tokenLevel.tokens, name: Self.tokenLevelName, probability: Double(region[tokenOutput]) * tokenLevel.probability))
-        }
-        let best = Self.bestText(answers)
-        if best.name == Self.tokenLevelName, var choice = tokenLevel {
-            choice.probability = best.probability
-            return choice
-        }
-        return Choice(tokens: best.tokens, method: best.name, probability: best.probability)
-    }
-
-    private func format(_ value: Double) -> String { String(format: "%.2f", value) }
 }

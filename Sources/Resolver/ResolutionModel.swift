@@ -1,8 +1,9 @@
 import Encoder
 import Foundation
+import MergeCore
 
 /// A shipped model directory ready for the resolver: the encoder, the featurizer its inputs need, and the
-/// confidence threshold calibrated on validation repositories.
+/// decision policy (thresholds per kind of candidate) calibrated on validation repositories.
 ///
 /// Its labels are the nine patterns in order, optionally followed by `TOKEN` ("keep the token-level
 /// result": a model with it also decides whole regions) and then `OTHER` ("none of these": never
@@ -11,8 +12,8 @@ public final class ResolutionModel: Sendable {
     public let encoder: MergeEncoderModel
     public let featurizer: Featurizer
     public let directory: URL
-    /// Resolve only when the chosen candidate's probability reaches this.
-    public let defaultThreshold: Double
+    /// The calibrated thresholds of `decision.json`.
+    public let policy: DecisionPolicy
     /// Whether the model has the region-level `TOKEN` output.
     public let decidesRegions: Bool
     /// The index of the `TOKEN` output, when there is one.
@@ -49,7 +50,7 @@ public final class ResolutionModel: Sendable {
             throw LoadError.unusable(directory, "\(error)")
         }
         let labels = encoder.configuration.labels
-        let patterns = EncoderConfiguration.defaultLabels
+        let patterns = ResolutionPattern.allCases.map(\.rawValue)
         let accepted = [patterns, patterns + [Self.tokenLabel], patterns + [Self.tokenLabel, Self.otherLabel]]
         guard accepted.contains(labels) else {
             throw LoadError.unusable(directory, "its labels \(labels) are not the nine patterns (plus TOKEN, plus OTHER)")
@@ -58,25 +59,16 @@ public final class ResolutionModel: Sendable {
         decidesRegions = tokenOutput != nil
         let size = (encoder.configuration.vocabularySize, encoder.configuration.maximumLength)
         if let problem = Featurizer.unusable(vocabularySize: size.0, maximumLength: size.1) { throw LoadError.unusable(directory, problem) }
-        featurizer = Featurizer(vocabularySize: size.0, maximumLength: size.1)
-        defaultThreshold = try Self.calibratedThreshold(in: directory)
-    }
-
-    /// The threshold of `decision.json`: a number in (0, 1]. Anything else refuses the model, since a
-    /// threshold of 0 (or a guess) would let it write every region.
-    static func calibratedThreshold(in directory: URL) throws -> Double {
-        let file = directory.appendingPathComponent("decision.json")
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            throw LoadError.unusable(directory, "decision.json is missing; it must hold {\"threshold\": P} with P in (0, 1]")
+        let features = encoder.configuration.features
+        if let unknown = features.first(where: { !SideFeatures.isKnown($0) }) {
+            throw LoadError.unusable(directory, "config.json names the side feature '\(unknown)', which this version does not compute; use a model exported for it")
         }
-        struct Decision: Decodable { let threshold: Double }
-        guard let value = (try? JSONDecoder().decode(Decision.self, from: data))?.threshold else {
-            throw LoadError.unusable(directory, "decision.json must be an object {\"threshold\": P} with P in (0, 1]")
+        featurizer = Featurizer(vocabularySize: size.0, maximumLength: size.1, featureNames: features)
+        do {
+            policy = try DecisionPolicy.load(directory.appendingPathComponent("decision.json"))
+        } catch {
+            throw LoadError.unusable(directory, error.description)
         }
-        guard value.isFinite, value > 0, value <= 1 else {
-            throw LoadError.unusable(directory, "decision.json's threshold is \(value); it must be in (0, 1]")
-        }
-        return value
     }
 
     /// The first model directory found: `MERGEBERT_MODEL` (`none`: no model at all), then `models/` next to or

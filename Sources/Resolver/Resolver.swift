@@ -39,15 +39,9 @@ public struct Resolution: Sendable {
     public var report: MergeReport
     /// The text that replaced each resolved region, by 0-based region position.
     public var regionResolutions: [Int: [UInt8]] = [:]
-    /// Each region's best candidate before the threshold, for precision/coverage curves.
-    public var regionCandidates: [Int: RegionCandidate] = [:]
+    /// What the resolver decided for each region it looked at, by 0-based region position (`eval`).
+    public var regionOutcomes: [Int: RegionResolver.Outcome] = [:]
     public var isClean: Bool { report.isClean }
-}
-
-/// A region's best resolution and its probability, whether or not it cleared the threshold.
-public struct RegionCandidate: Sendable {
-    public var text: [UInt8]
-    public var probability: Double
 }
 
 /// The pipeline of DESIGN.md: screen the inputs, merge lines as git does, merge each region's tokens,
@@ -84,7 +78,8 @@ public struct Resolver: Sendable {
         let tokenizer = Tokenizer(language: language)
         var resolutions: [Int: [UInt8]] = [:]
         var regionResolutions: [Int: [UInt8]] = [:]
-        var regionCandidates: [Int: RegionCandidate] = [:]
+        var regionOutcomes: [Int: RegionResolver.Outcome] = [:]
+        let regionResolver = RegionResolver(tokenizer: tokenizer, model: options.model, threshold: options.threshold)
         for (position, region) in lineMerge.regions.enumerated() {
             var regionReport = RegionReport(index: position + 1, oursLine: region.oursLine,
                                             oursLines: lineMerge.merge.changes[region.changeIndex].oursCount,
@@ -94,20 +89,12 @@ public struct Resolver: Sendable {
             if options.tokenMergeEnabled && Guard.isLockFile(options.path) {
                 regionReport.reason = "a lock file: regenerate it with its package manager instead of merging it"
             } else if options.tokenMergeEnabled {
-                let regionResolver = RegionResolver(tokenizer: tokenizer, model: options.model, threshold: options.threshold)
                 let outcome = regionResolver.resolve(base: region.base, ours: region.ours, theirs: region.theirs)
-                regionReport.tokenConflicts = outcome.tokenConflicts
-                regionReport.reason = outcome.reason
-                regionReport.method = outcome.method
-                regionReport.probability = outcome.probability
-                regionReport.tokenPatterns = outcome.tokenPatterns
-                if let candidate = outcome.candidate, let probability = outcome.probability {
-                    regionCandidates[position] = RegionCandidate(text: candidate, probability: probability)
-                }
+                regionReport = RegionReport(regionReport, outcome: outcome)
+                regionOutcomes[position] = outcome
                 if let text = outcome.text {
                     resolutions[region.changeIndex] = text
                     regionResolutions[position] = text
-                    regionReport.fate = outcome.method == "token_merge" ? .tokenMerged : .modelResolved
                 }
             }
             report.regions.append(regionReport)
@@ -115,7 +102,7 @@ public struct Resolver: Sendable {
         report.isClean = report.leftCount == 0
         let text = resolutions.isEmpty ? gitText
             : lineMerge.render(style: options.style, markers: options.markers, resolutions: resolutions)
-        return Resolution(text: text, report: report, regionResolutions: regionResolutions, regionCandidates: regionCandidates)
+        return Resolution(text: text, report: report, regionResolutions: regionResolutions, regionOutcomes: regionOutcomes)
     }
 
 }

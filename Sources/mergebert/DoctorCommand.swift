@@ -72,8 +72,8 @@ struct DriverReport {
         do {
             let model = try ResolutionModel(directory: folder)
             let bytes = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
-            return "\(folder.path) (\(String(format: "%.1f", Double(bytes) / 1_000_000)) MB, calibrated threshold "
-                + "\(String(format: "%.2f", model.defaultThreshold)))"
+            return "\(folder.path) (\(String(format: "%.1f", Double(bytes) / 1_000_000)) MB, calibrated thresholds "
+                + "\(model.policy.summary))"
         } catch {
             return "\(folder.path) cannot be loaded: \(error)"
         }

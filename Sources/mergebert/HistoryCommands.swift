@@ -12,6 +12,11 @@ struct HistoryOptions: ParsableArguments {
 
     @Option(help: "A revision or range to walk (default: everything reachable from branches and tags).") var rev: String?
 
+    @Flag(help: "Walk every ref, pull-request refs (refs/pull/*) included, not only branches and tags.") var allRefs = false
+
+    @Option(help: ArgumentHelp("Walk the refs matching this glob (repeatable; default: refs/heads and refs/tags).", valueName: "glob"))
+    var refs: [String] = []
+
     @Option(help: "Stop after this many merges.") var maxMerges: Int?
 
     @Option(help: "Only merges committed on or after this date (YYYY-MM-DD).") var since: String?
@@ -25,7 +30,12 @@ struct HistoryOptions: ParsableArguments {
             guard let parsed = formatter.date(from: since) else { throw ValidationError("--since takes a date like 2024-01-31") }
             date = parsed
         }
-        return HistorySelection(revision: rev, maximumMerges: maxMerges, since: date)
+        return HistorySelection(revision: rev, maximumMerges: maxMerges, since: date, references: references)
+    }
+
+    /// The reference globs walked without `--rev`.
+    var references: [String] {
+        allRefs ? HistorySelection.everyReference : refs.isEmpty ? HistorySelection.branchesAndTags : refs
     }
 
     var displayName: String {
@@ -78,18 +88,33 @@ struct Eval: ParsableCommand {
 
     @Flag(help: "Score the resolver without a model: clean token merges only.") var noModel = false
 
+    @Option(help: ArgumentHelp("Write one JSON line per located region: its candidates, the choice, its fate, and whether it was right.",
+                               valueName: "file.jsonl")) var regions: String?
+
+    func validate() throws {
+        if let threshold, !(0...1).contains(threshold) {
+            throw ValidationError("--threshold must be between 0 and 1, got \(threshold)")
+        }
+    }
+
     func run() throws {
         let repository = try history.openRepository()
         var options = ResolverOptions()
         options.threshold = threshold
         if !noModel { options.model = try loadResolutionModel(explicit: model).get() }
         let evaluation = Evaluation(scanner: RegionScanner(selection: try history.selection(), resolverOptions: options), unique: unique)
-        var report = try evaluation.run(repository: repository, name: history.displayName, progress: ProgressLine(label: "eval").callback())
+        let lines = try regions.map { try JSONLinesWriter(path: $0) }
+        var report = try evaluation.run(repository: repository, name: history.displayName, progress: ProgressLine(label: "eval").callback(),
+                                        regions: lines.map { writer in { try writer.write($0) } })
+        try lines?.finish()
         let weights = options.model.flatMap { FileManager.default.contents(atPath: $0.directory.appendingPathComponent("model.safetensors").path) }
         report.provenance = .init(toolVersion: ToolVersion.current, model: options.model?.directory.path,
                                   modelDigest: weights.map { contentKey([UInt8]($0)) },
-                                  threshold: options.model.map { threshold ?? $0.defaultThreshold },
-                                  revision: history.rev, maximumMerges: history.maxMerges, since: history.since)
+                                  thresholds: options.model.map { model in
+                                      (threshold.map(DecisionPolicy.init(threshold:)) ?? model.policy).thresholds
+                                  },
+                                  revision: history.rev, references: history.rev == nil ? history.references : nil,
+                                  maximumMerges: history.maxMerges, since: history.since)
         print(report.table)
         if let json { try writeFileAtomically(Array(jsonText(report).utf8) + [0x0A], to: json) }
     }
@@ -113,25 +138,50 @@ struct Mine: ParsableCommand {
         let repository = try history.openRepository()
         let miner = Miner(scanner: RegionScanner(selection: try history.selection()),
                           featurizer: Featurizer(vocabularySize: vocabularySize, maximumLength: maximumLength))
-        guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
-            throw CommandLineError.unwritable(path: out, reason: "cannot create the file")
-        }
-        defer { try? handle.close() }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        let writer = try JSONLinesWriter(path: out)
         var seen = Set<String>()
-        var buffer = Data()
         let summary = try miner.mine(repository: repository, name: history.displayName, seenKeys: &seen,
-                                     progress: ProgressLine(label: "mine").callback()) { record in
-            buffer.append(try encoder.encode(record))
-            buffer.append(0x0A)
-            if buffer.count > 1 << 20 {
-                handle.write(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        handle.write(buffer)
+                                     progress: ProgressLine(label: "mine").callback()) { try writer.write($0) }
+        try writer.finish()
         printError("mined \(history.displayName): \(summary.totals.mergesReplayed) merges, \(summary.regions) regions, "
                    + "\(summary.regionsLocated) located, \(summary.records) records (\(summary.duplicates) duplicate regions) -> \(out)")
+    }
+}
+
+/// Writes JSON values one per line (sorted keys), buffered, to a file created or emptied first.
+final class JSONLinesWriter {
+    private let handle: FileHandle
+    private let path: String
+    private var buffer = Data()
+    private let encoder = JSONEncoder()
+
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw CommandLineError.unwritable(path: path, reason: "cannot create the file")
+        }
+        self.handle = handle
+        self.path = path
+        encoder.outputFormatting = [.sortedKeys]
+    }
+
+    func write(_ value: some Encodable) throws {
+        buffer.append(try encoder.encode(value))
+        buffer.append(0x0A)
+        if buffer.count > 1 << 20 { try flush() }
+    }
+
+    /// Writes what is buffered and closes the file.
+    func finish() throws {
+        try flush()
+        try handle.close()
+    }
+
+    private func flush() throws {
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw CommandLineError.unwritable(path: path, reason: "\(error)")
+        }
+        buffer.removeAll(keepingCapacity: true)
     }
 }

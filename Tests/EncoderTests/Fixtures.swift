@@ -18,14 +18,14 @@ enum Fixtures {
         struct Example: Decodable {
             let tokenIDs: [[Int32]]
             let editTypes: [[Int32]]
-            let facts: ConflictFacts?
+            let features: [Float]
             let logits: [Float]
 
             enum CodingKeys: String, CodingKey {
-                case tokenIDs = "token_ids", editTypes = "edit_types", facts, logits
+                case tokenIDs = "token_ids", editTypes = "edit_types", features, logits
             }
 
-            var input: EncoderInput { EncoderInput(tokenIDs: tokenIDs, editTypes: editTypes, facts: facts) }
+            var input: EncoderInput { EncoderInput(tokenIDs: tokenIDs, editTypes: editTypes, features: features) }
         }
 
         let tolerance: Float

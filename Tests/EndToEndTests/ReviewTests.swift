@@ -205,7 +205,9 @@ import TestSupport
         try scenario.write("A.java", MergeDriverTests.ours)
         try scenario.git("commit", "-qam", "merged, keeping ours")
         let model = ShippedModelTests.repositoryRoot.appendingPathComponent("models").path
-        let eval = try scenario.mergebert("eval", "--model", model, "--threshold", "1", "--json", "report.json", "--max-merges", "5")
+        #expect(try scenario.mergebert("eval", "--threshold", "1.5").status != 0)
+        let eval = try scenario.mergebert("eval", "--model", model, "--threshold", "1", "--json", "report.json", "--max-merges", "5",
+                                          "--regions", "regions.jsonl")
         #expect(eval.status == 0, "\(eval.standardError)")
         #expect(eval.output.contains("      —"), "\(eval.output)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: scenario.repository.appendingPathComponent("report.json"))) as? [String: Any])
@@ -213,8 +215,24 @@ import TestSupport
         let version = try scenario.mergebert("--version").output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(provenance["tool_version"] as? String == version)
         #expect(provenance["model"] as? String == model && (provenance["model_digest"] as? String)?.count == 16)
-        #expect(provenance["threshold"] as? Double == 1 && provenance["max_merges"] as? Int == 5)
+        #expect(provenance["thresholds"] as? [String: Double] == ["token_merge": 1, "pattern": 1, "token_patterns": 1])
+        #expect(provenance["max_merges"] as? Int == 5 && provenance["references"] as? [String] == ["refs/heads", "refs/tags"])
         let mergebert = try #require((object["tools"] as? [String: Any])?["mergebert"] as? [String: Any])
         #expect(mergebert["resolved"] as? Int == 0 && mergebert["precision"] is NSNull, "\(mergebert)")
+
+        // One line per located region: every candidate with its probability and whether it reproduces the
+        // developer's text (ours here), the choice (below the threshold of 1), and that nothing was written.
+        let lines = try String(contentsOf: scenario.repository.appendingPathComponent("regions.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(lines.count == object["regions_located"] as? Int && !lines.isEmpty)
+        for line in lines {
+            #expect(line["path"] as? String == "A.java" && line["fate"] as? String == "below_threshold" && line["right"] == nil, "\(line)")
+            let candidates = try #require(line["candidates"] as? [[String: Any]])
+            #expect(candidates.count > 1)
+            let probabilities = candidates.compactMap { $0["probability"] as? Double }
+            #expect(probabilities == probabilities.sorted(by: >) && probabilities.reduce(0, +) <= 1 + 1e-6)
+            #expect(candidates.contains { ($0["kinds"] as? [String])?.contains("A") == true && $0["reproduces"] as? Bool == true }, "\(candidates)")
+            #expect(line["oracle"] as? String == "A" || line["oracle"] as? String == "token_patterns")
+        }
     }
 }

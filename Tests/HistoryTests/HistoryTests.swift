@@ -148,7 +148,7 @@ struct ScriptedHistory {
         let tokenizer = Tokenizer(language: .java)
         let merge = TokenMerge(base: tokenizer.tokenize("    return keep(1);\n"), ours: tokenizer.tokenize("    return keep(2);\n"),
                                theirs: tokenizer.tokenize("    return keep(3);\n"))
-        let expected = featurizer.features(of: merge, conflict: 0)
+        let expected = featurizer.views(of: merge, conflict: 0)
         #expect(records[2].tokenIDs == expected.tokenIDs)
         #expect(records[2].editTypes == expected.editTypes)
         #expect(records[2].tokenIDs.count == 4 && records[2].tokenIDs.allSatisfy { $0.first == 2 && $0.count <= 64 })

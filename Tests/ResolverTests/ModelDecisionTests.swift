@@ -42,7 +42,7 @@ import TestSupport
     @Test func aWholeRegionPatternResolvesTheRegion() throws {
         let (model, directory) = try model(["B": 5])
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(model.decidesRegions && model.defaultThreshold == 0.5)
+        #expect(model.decidesRegions && model.policy == DecisionPolicy(threshold: 0.5))
         let result = try resolve(with: model)
         #expect(result.text == theirs)
         #expect(result.isClean)
@@ -74,7 +74,7 @@ import TestSupport
         #expect(!result.isClean)
         #expect(String(decoding: result.text, as: UTF8.self).contains("<<<<<<< ours\ncall(gamma, beta);\n=======\n"))
         #expect(result.report.regions.first?.reason.contains("below the threshold") == true)
-        #expect(result.regionCandidates[0]?.text == Array("call(delta, beta);\n".utf8))
+        #expect(result.regionOutcomes[0]?.candidate == Array("call(delta, beta);\n".utf8))
     }
 
     @Test func otherIsNeverTheAnswerButItsDoubtLowersTheConfidence() throws {

@@ -1,24 +1,19 @@
+import Encoder
 import Foundation
+import MergeCore
 
 /// What the resolver knows about a conflict besides its four token sequences.
-public struct ConflictFacts: Sendable, Equatable, Codable {
+public struct ConflictFacts: Sendable, Equatable {
     /// A whole conflicting region (true) or one conflict left by its token-level merge (false).
     public var isRegion: Bool
     /// Regions only: the token-level merge of the region has no conflict.
     public var tokenMergeClean: Bool
     /// Regions only: how many conflicts the token-level merge leaves.
     public var tokenConflicts: Int
-    /// The file's language as reports name it (`java`, `json`, `text`, ...).
-    public var language: String
+    /// The file's language.
+    public var language: SourceLanguage
 
-    enum CodingKeys: String, CodingKey {
-        case isRegion = "region"
-        case tokenMergeClean = "token_merge_clean"
-        case tokenConflicts = "token_conflicts"
-        case language
-    }
-
-    public init(isRegion: Bool, tokenMergeClean: Bool = false, tokenConflicts: Int = 0, language: String) {
+    public init(isRegion: Bool, tokenMergeClean: Bool = false, tokenConflicts: Int = 0, language: SourceLanguage) {
         self.isRegion = isRegion
         self.tokenMergeClean = isRegion && tokenMergeClean
         self.tokenConflicts = isRegion ? tokenConflicts : 0
@@ -26,14 +21,14 @@ public struct ConflictFacts: Sendable, Equatable, Codable {
     }
 }
 
-/// The model's numeric side input, named in `config.json`'s `features` (twin of `training/features.py`).
+/// The model's numeric side input, named in `config.json`'s `features`: computed here only, written by
+/// `mine` for training and handed to the encoder at inference, so the two can never disagree.
 ///
 /// The four views a|o, o|a, b|o, o|b never put ours next to theirs, yet whether one side's change already
 /// contains the other's is what most often decides between one side, both, and the token merge. These
 /// features compare the sides' changed tokens as sets, count edits per view, and add the region's facts
-/// and language. They are computed from the same token sequences the encoder reads, so training (which
-/// computes them from mined sequences in Python) and inference see the same values.
-public enum ConflictFeatures {
+/// and language. They are computed from the same token sequences the encoder reads.
+public enum SideFeatures {
     static let viewNames = ["a_o", "o_a", "b_o", "o_b"]
     static let countNames = ["length", "equal", "insert", "delete", "replace"]
     static let factNames = ["region", "token_merge_clean", "token_conflicts", "code"]
@@ -43,8 +38,7 @@ public enum ConflictFeatures {
         "a_changes_nothing", "b_changes_nothing", "a_removes_nothing", "b_removes_nothing",
     ]
     static let languagePrefix = "language="
-    static let nonCodeLanguages: Set<String> = ["json", "xml", "yaml", "text"]
-    static let newlineID: Int32 = 4
+    static let newlineID = Featurizer.newlineID
 
     /// Whether `name` is a feature this code computes.
     public static func isKnown(_ name: String) -> Bool {
@@ -58,11 +52,22 @@ public enum ConflictFeatures {
 
     /// The values of `names`, in order, for one example.
     public static func values(names: [String], input: EncoderInput, facts: ConflictFacts) -> [Float] {
+        let table = self.table(input: input, facts: facts)
+        return names.map { Float(table[$0] ?? 0) }
+    }
+
+    /// Every feature this code computes that is not zero for the example, by name (what `mine` writes).
+    public static func nonZero(input: EncoderInput, facts: ConflictFacts) -> [String: Double] {
+        table(input: input, facts: facts).filter { $0.value != 0 }
+    }
+
+    static func table(input: EncoderInput, facts: ConflictFacts) -> [String: Double] {
         var table: [String: Double] = [
             "region": facts.isRegion ? 1 : 0,
             "token_merge_clean": facts.tokenMergeClean ? 1 : 0,
             "token_conflicts": log1p(Double(facts.tokenConflicts)),
-            "code": nonCodeLanguages.contains(facts.language) ? 0 : 1,
+            "code": facts.language.isCode ? 1 : 0,
+            languagePrefix + facts.language.name: 1,
         ]
         var changed: [Set<Int32>] = []
         var everything: [Set<Int32>] = []
@@ -96,10 +101,7 @@ public enum ConflictFeatures {
         table["b_changes_nothing"] = flag(bChanges.isEmpty)
         table["a_removes_nothing"] = flag(aRemovals.isEmpty)
         table["b_removes_nothing"] = flag(bRemovals.isEmpty)
-        return names.map { name in
-            if name.hasPrefix(languagePrefix) { return facts.language == name.dropFirst(languagePrefix.count) ? 1 : 0 }
-            return Float(table[name] ?? 0)
-        }
+        return table
     }
 
     /// The positions between the first separator and the next: the conflict side without its context.

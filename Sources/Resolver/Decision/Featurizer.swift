@@ -12,6 +12,8 @@ public struct Featurizer: Sendable {
     public let maximumLength: Int
     /// Context tokens kept on each side of the conflict.
     public let contextLength: Int
+    /// The side features the model reads, in order (its configuration's `features`).
+    public let featureNames: [String]
 
     /// Ids below this are fixed: the Encoder's special tokens, then a line ending.
     public static let newlineID: Int32 = 4
@@ -25,10 +27,11 @@ public struct Featurizer: Sendable {
         return nil
     }
 
-    public init(vocabularySize: Int, maximumLength: Int, contextLength: Int? = nil) {
+    public init(vocabularySize: Int, maximumLength: Int, contextLength: Int? = nil, featureNames: [String] = []) {
         precondition(Self.unusable(vocabularySize: vocabularySize, maximumLength: maximumLength) == nil)
         self.vocabularySize = vocabularySize
         self.maximumLength = maximumLength
+        self.featureNames = featureNames
         self.contextLength = min(contextLength ?? maximumLength / 8, (maximumLength - 3) / 4)
     }
 
@@ -40,8 +43,8 @@ public struct Featurizer: Sendable {
         return Self.firstHashedID + Int32(hash.value % UInt64(vocabularySize - Int(Self.firstHashedID)))
     }
 
-    /// The four sequences for `conflict` with `before` and `after` as context (nearest tokens kept).
-    public func features(base: [Token], ours: [Token], theirs: [Token], before: [Token] = [], after: [Token] = []) -> EncoderInput {
+    /// The four views of a conflict with `before` and `after` as context (nearest tokens kept).
+    public func views(base: [Token], ours: [Token], theirs: [Token], before: [Token] = [], after: [Token] = []) -> EncoderInput {
         let oursEdits = Self.editTypes(base: base, side: ours)
         let theirsEdits = Self.editTypes(base: base, side: theirs)
         let contextBefore = Array(before.filter { $0.kind != .whitespace }.suffix(contextLength))
@@ -75,23 +78,28 @@ public struct Featurizer: Sendable {
         return EncoderInput(tokenIDs: tokenIDs, editTypes: editTypes)
     }
 
-    /// Features of a whole region (its three sides, no context), with the facts of its token-level merge.
-    public func regionFeatures(of merge: TokenMerge, language: SourceLanguage) -> EncoderInput {
-        var input = features(base: merge.base, ours: merge.ours, theirs: merge.theirs)
-        input.facts = ConflictFacts(isRegion: true, tokenMergeClean: merge.isClean, tokenConflicts: merge.conflicts.count,
-                                    language: language.name)
+    /// The input for a whole region (its three sides, no context), with the facts of its token-level merge.
+    public func regionInput(of merge: TokenMerge, language: SourceLanguage) -> EncoderInput {
+        withSideFeatures(views(base: merge.base, ours: merge.ours, theirs: merge.theirs), facts: regionFacts(of: merge, language: language))
+    }
+
+    /// The input for one token conflict of a region's token-level merge.
+    public func conflictInput(of merge: TokenMerge, conflict index: Int, language: SourceLanguage) -> EncoderInput {
+        withSideFeatures(views(of: merge, conflict: index), facts: ConflictFacts(isRegion: false, language: language))
+    }
+
+    public func regionFacts(of merge: TokenMerge, language: SourceLanguage) -> ConflictFacts {
+        ConflictFacts(isRegion: true, tokenMergeClean: merge.isClean, tokenConflicts: merge.conflicts.count, language: language)
+    }
+
+    private func withSideFeatures(_ input: EncoderInput, facts: ConflictFacts) -> EncoderInput {
+        var input = input
+        input.features = SideFeatures.values(names: featureNames, input: input, facts: facts)
         return input
     }
 
-    /// Features of one token conflict of a region's token-level merge, with its facts.
-    public func features(of merge: TokenMerge, conflict index: Int, language: SourceLanguage) -> EncoderInput {
-        var input = features(of: merge, conflict: index)
-        input.facts = ConflictFacts(isRegion: false, language: language.name)
-        return input
-    }
-
-    /// Features of one token conflict of a token merge, with the stable tokens around it as context.
-    public func features(of merge: TokenMerge, conflict index: Int) -> EncoderInput {
+    /// The views of one token conflict of a token merge, with the stable tokens around it as context.
+    public func views(of merge: TokenMerge, conflict index: Int) -> EncoderInput {
         var before: [Token] = [], after: [Token] = []
         var seen = -1
         var conflict: TokenConflict?
@@ -107,7 +115,7 @@ public struct Featurizer: Sendable {
             }
         }
         guard let conflict else { preconditionFailure("conflict \(index) out of range") }
-        return features(base: Array(conflict.base), ours: Array(conflict.ours), theirs: Array(conflict.theirs), before: before, after: after)
+        return views(base: Array(conflict.base), ours: Array(conflict.ours), theirs: Array(conflict.theirs), before: before, after: after)
     }
 
     /// Edit types of `side` against `base`, for the side's positions and the base's positions.

@@ -17,6 +17,7 @@ new repository can expect. The shipped thresholds are chosen on all of them with
 from __future__ import annotations
 
 import argparse
+import bisect
 import itertools
 import json
 import sys
@@ -46,22 +47,25 @@ def read(paths: list[str], code_only: bool) -> dict[str, list[tuple[str, float, 
 
 
 class Table:
-    """Cumulative (taken, right) per family and threshold, per repository: a policy is scored by sums."""
+    """One repository's takeable regions by family, for scoring any thresholds by counting."""
 
     def __init__(self, regions: list[tuple[str, float, bool]]):
-        self.counts = {}
+        self.families = {}
         for family in FAMILIES:
-            chosen = [(p, r) for f, p, r in regions if f == family]
-            for threshold in GRID:
-                taken = [r for p, r in chosen if p >= threshold]
-                self.counts[family, threshold] = (len(taken), sum(taken))
+            chosen = sorted((p, r) for f, p, r in regions if f == family)
+            probabilities = [p for p, _ in chosen]
+            right_from = [0] * (len(chosen) + 1)  # right_from[i]: right regions among chosen[i:]
+            for index in range(len(chosen) - 1, -1, -1):
+                right_from[index] = right_from[index + 1] + chosen[index][1]
+            self.families[family] = (probabilities, right_from)
 
     def score(self, policy: dict[str, float]) -> tuple[int, int]:
+        """(taken, right) when each family takes the regions at or above its threshold."""
         taken = right = 0
-        for family in FAMILIES:
-            t, r = self.counts[family, policy[family]]
-            taken += t
-            right += r
+        for family, (probabilities, right_from) in self.families.items():
+            first = bisect.bisect_left(probabilities, policy[family])
+            taken += len(probabilities) - first
+            right += right_from[first]
         return taken, right
 
 
@@ -85,58 +89,58 @@ def describe(policy: dict[str, float]) -> str:
     return ", ".join(f"{f} {'never' if policy[f] > 1 else format(policy[f], '.2f')}" for f in FAMILIES)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("regions", nargs="+", help="eval --regions files, one or more per repository")
-    parser.add_argument("--target", type=float, default=0.9, help="pooled precision to reach on the repositories chosen on")
-    parser.add_argument("--floor", type=float, default=0.85, help="precision every repository with --minimum taken regions must reach")
-    parser.add_argument("--minimum", type=int, default=30)
-    parser.add_argument("--write", help="write the chosen thresholds to this decision.json")
-    parser.add_argument("--all-files", action="store_true", help="calibrate on every file, not only code")
-    arguments = parser.parse_args()
-
-    regions, counts = read(arguments.regions, code_only=not arguments.all_files)
+def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimum: int = 30, write: str | None = None,
+              code_only: bool = True) -> str:
+    """The leave-one-repository-out table (Markdown) and, with `write`, decision.json for the policy chosen on all."""
+    regions, counts = read(paths, code_only=code_only)
     tables = {repo: Table(rows) for repo, rows in regions.items()}
-    print(f"{sum(counts.values())} {'' if arguments.all_files else 'code '}regions in {len(counts)} repositories; "
-          f"target {arguments.target:.0%} pooled, floor {arguments.floor:.0%} per repository with {arguments.minimum}+ resolved")
-    print()
-    print("| held-out repository | regions | thresholds (chosen on the others) | resolved | right | precision | coverage |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    lines = [f"{sum(counts.values())} {'code ' if code_only else ''}regions in {len(counts)} repositories; target {target:.0%} pooled, "
+             f"floor {floor:.0%} for each repository with {minimum}+ resolved.", "",
+             "| held-out repository | regions | thresholds (chosen on the others) | resolved | right | precision | coverage |",
+             "|---|---:|---|---:|---:|---:|---:|"]
     held_taken = held_right = 0
     for repo in sorted(tables):
         others = {name: table for name, table in tables.items() if name != repo}
-        policy = choose(others, arguments.target, arguments.floor, arguments.minimum)
+        policy = choose(others, target, floor, minimum)
         taken, right = tables[repo].score(policy)
         held_taken += taken
         held_right += right
         precision = f"{right / taken:.1%}" if taken else "—"
-        print(f"| {repo} | {counts[repo]} | {describe(policy)} | {taken} | {right} | {precision} | {taken / counts[repo]:.1%} |")
+        lines.append(f"| {repo} | {counts[repo]} | {describe(policy)} | {taken} | {right} | {precision} | {taken / counts[repo]:.1%} |")
     total = sum(counts.values())
     pooled = f"{held_right / held_taken:.1%}" if held_taken else "—"
-    print(f"| **pooled, each held out** | {total} | | {held_taken} | {held_right} | {pooled} | {held_taken / total:.1%} |")
+    lines.append(f"| **pooled, each held out** | {total} | | {held_taken} | {held_right} | {pooled} | {held_taken / total:.1%} |")
 
-    policy = choose(tables, arguments.target, arguments.floor, arguments.minimum)
-    scores = {repo: table.score(policy) for repo, table in tables.items()}
-    taken = sum(t for t, _ in scores.values())
-    right = sum(r for _, r in scores.values())
-    print()
-    print(f"chosen on all {len(tables)}: {describe(policy)}: precision {right / max(taken, 1):.1%}, coverage {taken / total:.1%} "
-          f"({taken} of {total}) on the repositories it was chosen on")
-    if arguments.write:
-        thresholds = {family: min(value, 1.0) for family, value in policy.items()}
+    policy = choose(tables, target, floor, minimum)
+    taken, right = (sum(values) for values in zip(*(table.score(policy) for table in tables.values())))
+    lines += ["", f"Chosen on all {len(tables)}: {describe(policy)}; on them: precision {right / max(taken, 1):.1%}, "
+              f"coverage {taken / total:.1%} ({taken} of {total})."]
+    if write:
         decision = {
-            "thresholds": thresholds,
-            "calibrated_on": "mergebert eval --unique --all-refs --regions, code files of the validation repositories",
-            "rule": f"most regions at pooled precision >= {arguments.target} and >= {arguments.floor} for each repository "
-                    f"with {arguments.minimum}+ resolved; training/calibrate.py",
+            "thresholds": {family: min(value, 1.0) for family, value in policy.items()},
+            "calibrated_on": "mergebert eval --unique --all-refs --regions, " + ("code files" if code_only else "all files")
+                             + " of the validation repositories",
+            "rule": f"the most regions at pooled precision >= {target} with >= {floor} for each repository with {minimum}+ "
+                    "resolved (training/calibrate.py)",
             "leave_one_out": {"precision": round(held_right / max(held_taken, 1), 4), "coverage": round(held_taken / total, 4)},
         }
-        if any(value > 1 for value in policy.values()):
-            decision["note"] = "a threshold of 1.0 resolves a family only at probability 1"
-        with open(arguments.write, "w") as handle:
+        with open(write, "w") as handle:
             json.dump(decision, handle, indent=2, sort_keys=True)
             handle.write("\n")
-        print(f"wrote {arguments.write}", file=sys.stderr)
+        print(f"wrote {write}", file=sys.stderr)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("regions", nargs="+", help="eval --regions files, one or more per repository")
+    parser.add_argument("--target", type=float, default=0.9, help="pooled precision to reach on the repositories chosen on")
+    parser.add_argument("--floor", type=float, default=0.85, help="precision every repository with --minimum resolved must reach")
+    parser.add_argument("--minimum", type=int, default=30)
+    parser.add_argument("--write", help="write the chosen thresholds to this decision.json")
+    parser.add_argument("--all-files", action="store_true", help="calibrate on every file, not only code")
+    arguments = parser.parse_args()
+    print(calibrate(arguments.regions, arguments.target, arguments.floor, arguments.minimum, arguments.write, not arguments.all_files))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ whole conflicting hunk as one conflict, plus what the token-level merge made of 
 `key` across all files (files in sorted order, the first occurrence wins), and split by repository:
 the validation repositories are never trained on.
 
+Labels and side-feature names are read from `models/config.json`, the file the Swift resolver reads them
+from too. The side features are the values `mine` wrote (`SideFeatures.swift` computes them; nothing
+here recomputes them): a record's `features` holds its non-zero values by name.
+
 Targets have eleven outputs: the nine patterns, TOKEN ("use the token-level result") and OTHER ("none of
 these": the developer wrote something else). TOKEN is a target of a region when the clean token merge is
 the developer's resolution, or when the token merge leaves conflicts and every one of them has at least
@@ -30,15 +34,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-import features as side_features
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_CONFIG = os.path.join(ROOT, "models", "config.json")
 
-PATTERNS = ["A", "B", "O", "AB", "BA", "A-O", "B-O", "AB-O", "BA-O"]
-LABELS = PATTERNS + ["TOKEN", "OTHER"]
-TOKEN = len(PATTERNS)
-OTHER = TOKEN + 1
+
+def shared_config(path: str = SHARED_CONFIG) -> dict:
+    """The labels and feature names both sides read (models/config.json)."""
+    with open(path) as handle:
+        return json.load(handle)
+
+
+LABELS = shared_config()["labels"]
+FEATURES = shared_config().get("features", [])
+TOKEN = LABELS.index("TOKEN")
+OTHER = LABELS.index("OTHER")
+PATTERNS = LABELS[:TOKEN]
 # Swapping ours and theirs: sequences (a|o, o|a) <-> (b|o, o|b), and labels A<->B, AB<->BA, ...
 SWAP_SEQUENCES = [2, 3, 0, 1]
-SWAP_LABELS = [1, 0, 2, 4, 3, 6, 5, 8, 7, 9, 10]
+SWAP_LABELS = [LABELS.index(label.translate(str.maketrans("AB", "BA")) if label in PATTERNS else label) for label in LABELS]
 VALIDATION_REPOS = (
     "apollographql/apollo-client",
     "pypa/pip",
@@ -74,7 +87,7 @@ class Split:
     lengths: np.ndarray  # int32 [N], longest of the four sequences
     targets: np.ndarray  # bool [N, 10], correct labels
     allowed: np.ndarray  # bool [N, 10], outputs in the softmax (TOKEN only for regions)
-    features: np.ndarray  # float32 [N, F], features.py's side features
+    features: np.ndarray  # float32 [N, F], the side features mine wrote
     meta: list[dict] = field(default_factory=list)  # kind, repo, key, language, labels, ...
 
     def __len__(self) -> int:
@@ -179,17 +192,6 @@ _PATTERN_INDEX = {label: i for i, label in enumerate(PATTERNS)}
 _META_KEYS = ("kind", "repo", "key", "language", "labels", "token_merge_clean", "token_conflicts", "conflict_labels")
 
 
-def facts(record: dict) -> dict:
-    """What the resolver knows about a record's conflict besides its tokens (features.py)."""
-    region = record["kind"] == "region"
-    return {
-        "region": region,
-        "token_merge_clean": bool(record.get("token_merge_clean")) if region else False,
-        "token_conflicts": (record.get("token_conflicts") or 0) if region else 0,
-        "language": record["language"],
-    }
-
-
 def _row(record: dict, max_length: int, feature_names: list[str]) -> tuple:
     tokens = np.zeros((4, max_length), dtype=np.int16)
     edits = np.zeros((4, max_length), dtype=np.int8)
@@ -211,8 +213,10 @@ def _row(record: dict, max_length: int, feature_names: list[str]) -> tuple:
         targets[TOKEN] = token_target(record)
     allowed[OTHER] = True
     targets[OTHER] = not targets.any()
-    values = side_features.values(feature_names, [ids[:max_length] for ids in record["token_ids"]],
-                                  [types[:max_length] for types in record["edit_types"]], facts(record))
+    if feature_names and "features" not in record:
+        raise SystemExit("these records have no side features: mine them again with this version of mergebert")
+    written = record.get("features") or {}
+    values = [written.get(name, 0.0) for name in feature_names]
     return tokens, edits, longest, targets, allowed, np.array(values, dtype=np.float32), {key: record.get(key) for key in _META_KEYS}
 
 

@@ -4,10 +4,10 @@
 
 Writes `config.json` (the keys Sources/Encoder/EncoderConfiguration.swift reads; labels are the nine
 patterns then TOKEN), `model.safetensors` (F16 by default), `golden.json` (make_golden.py's format, so
-`swift test --filter EncoderTests` checks the shipped model against PyTorch), `decision.json` (the
-confidence threshold Sources/Resolver/ResolutionModel.swift reads: the lowest one reaching
-`--target-precision`, 0.85 by default, on the validation regions of code files) and `MODEL_CARD.md` (data, repositories and commits,
-configuration, validation numbers).
+`swift test --filter EncoderTests` checks the shipped model against PyTorch), a provisional `decision.json`
+(threshold 1: it resolves nothing until `validation_report.py --calibrate` measures the exported model with
+the Swift binary and chooses the thresholds) and `MODEL_CARD.md` (data, repositories and commits,
+configuration, validation loss).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def model_card(checkpoint: dict, config: Config, data: str, dtype: str, checkpoi
         "# Model card: merge encoder",
         "",
         "A MergeBERT-style classifier over the four aligned sequences a|o, o|a, b|o, o|b of a conflict, plus",
-        f"{len(config.features)} side features (training/features.py, Sources/Encoder/ConflictFeatures.swift).",
+        f"{len(config.features)} side features (Sources/Resolver/Decision/SideFeatures.swift; `mine` writes them).",
         f"Outputs: {', '.join(config.labels)}. TOKEN: use the token-level merge of the region, each token conflict",
         "resolved by its own best pattern. OTHER: none of these; never an answer, its probability is the model's doubt.",
         "",
@@ -116,21 +116,13 @@ def model_card(checkpoint: dict, config: Config, data: str, dtype: str, checkpoi
         lines += [line.rstrip() for line in open(commits) if line.strip()]
         lines += ["```", ""]
     if metrics:
-        lines += ["## Validation in training (regions, deduplicated across repositories)", "",
-                  "| group | regions | accuracy | oracle | take ours | take theirs | token merge else ours |",
-                  "|---|---|---|---|---|---|---|"]
-        for group in ("code", "non_code", "all"):
-            s = metrics.get(group, {})
-            if s.get("regions"):
-                lines.append(f"| {group} | {s['regions']} | {percent(s['accuracy'])} | {percent(s['oracle'])} | {percent(s['take_ours'])} | "
-                             f"{percent(s['take_theirs'])} | {percent(s['token_merge_else_ours'])} |")
-        lines += ["", "Precision / coverage by confidence threshold:", "", "| group | " + " | ".join(metrics["all"]["thresholds"]) + " |",
-                  "|---|" + "---|" * len(metrics["all"]["thresholds"])]
-        for group in ("code", "non_code", "all"):
-            s = metrics.get(group, {})
-            if s.get("regions"):
-                lines.append(f"| {group} | " + " | ".join(f"{percent(v['precision'])} / {percent(v['coverage'])}" for v in s["thresholds"].values()) + " |")
-        lines += ["", f"Token conflicts: argmax accuracy {percent(metrics['token_conflict_accuracy'])} over {metrics['token_conflicts']}.", ""]
+        lines += ["## Validation in training (records of the validation repositories)", "",
+                  f"Mean set loss {metrics['loss']:.4f}. Top-1: the most probable output (OTHER included) is a correct one.", "",
+                  "| records | n | loss | top-1 | OTHER chosen |", "|---|---:|---:|---:|---:|"]
+        for key, value in metrics.items():
+            if isinstance(value, dict):
+                lines.append(f"| {key} | {value['records']} | {value['loss']:.4f} | {percent(value['accuracy'])} | {percent(value['other'])} |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -140,8 +132,6 @@ def main() -> None:
     parser.add_argument("--out", default="models")
     parser.add_argument("--dtype", choices=["f16", "f32"], default="f16")
     parser.add_argument("--data", default=DEFAULT_DATA, help="mined data directory (for commits.txt in the model card)")
-    parser.add_argument("--target-precision", type=float, default=0.85, help="calibrate decision.json's threshold to this validation precision")
-    parser.add_argument("--calibrate-on", choices=["all", "code", "non_code"], default="code")
     arguments = parser.parse_args()
 
     checkpoint = torch.load(arguments.checkpoint, map_location="cpu", weights_only=False)
@@ -154,39 +144,14 @@ def main() -> None:
     save_file(state, os.path.join(arguments.out, "model.safetensors"), metadata={"format": "pt"})
     config.to_json(os.path.join(arguments.out, "config.json"))
     model_golden(arguments.out)  # reloads the stored (rounded) weights, so the logits are those of the file
-    decision = calibrate(checkpoint.get("metrics"), arguments.target_precision, arguments.calibrate_on)
+    decision = {"threshold": 1.0, "note": "provisional: run training/validation_report.py --calibrate"}
     with open(os.path.join(arguments.out, "decision.json"), "w") as handle:
         json.dump(decision, handle, indent=2, sort_keys=True)
         handle.write("\n")
     with open(os.path.join(arguments.out, "MODEL_CARD.md"), "w") as handle:
         weights_bytes = os.path.getsize(os.path.join(arguments.out, "model.safetensors"))
         handle.write(model_card(checkpoint, config, arguments.data, arguments.dtype.upper(), arguments.checkpoint, weights_bytes))
-        handle.write(f"\n## Decision threshold\n\n`decision.json`: {json.dumps(decision, sort_keys=True)}\n")
-    print(f"wrote {arguments.out}/config.json, model.safetensors ({arguments.dtype}), golden.json, decision.json, MODEL_CARD.md")
-    print(f"threshold {decision['threshold']}: {decision.get('note', '')}")
-
-
-def calibrate(metrics: dict | None, target: float, group: str) -> dict:
-    """A provisional threshold from the training run's own validation sweep (validation_report.py
-    --calibrate replaces it with one measured by the Swift binary); the resolver's fallback 0.9 when none
-    qualifies."""
-    summary = (metrics or {}).get(group) or {}
-    points = sorted(({"threshold": float(t), **p} for t, p in (summary.get("sweep") or {}).items()), key=lambda p: p["threshold"])
-    return stable_threshold(points, summary.get("regions", 0), target, f"validation {group}",
-                            calibrated_on=f"validation {group} regions", fallback=0.9)
-
-
-def stable_threshold(points: list[dict], regions: int, target: float, group: str, calibrated_on: str, fallback: float) -> dict:
-    """decision.json for the lowest threshold from which precision stays at or above `target`: every higher
-    point that still resolves at least 20 regions must reach it too, so that one lucky dip cannot set it.
-    `points` (threshold, precision, coverage) are in increasing threshold order."""
-    counted = [p for p in points if p["coverage"] * regions >= 20]
-    for index, point in enumerate(counted):
-        if all(later["precision"] >= target for later in counted[index:]):
-            return {"threshold": point["threshold"], "target_precision": target, "calibrated_on": calibrated_on,
-                    "precision": round(point["precision"], 4), "coverage": round(point["coverage"], 4),
-                    "note": f"{group}: precision {100 * point['precision']:.1f}% at coverage {100 * point['coverage']:.1f}%"}
-    return {"threshold": fallback, "target_precision": target, "note": f"no threshold reaches precision {target} on {group}"}
+    print(f"wrote {arguments.out}/config.json, model.safetensors ({arguments.dtype}), golden.json, decision.json (provisional), MODEL_CARD.md")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import random
 import torch
 from safetensors.torch import load_file, save_file
 
-import features as side_features
+from dataset import FEATURES
 from model import Config, MergeEncoder, pad_batch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,10 +45,6 @@ def randomise(model: MergeEncoder, generator: torch.Generator) -> None:
                 parameter.copy_(noise / fan_in**0.5)
 
 
-# Languages of the golden facts: some the feature list names, one it does not.
-FACT_LANGUAGES = ["java", "json", "python", "rust", "text", "go"]
-
-
 def make_examples(config: Config, rng: random.Random, lengths) -> list[dict]:
     examples = []
     for example_lengths in lengths:
@@ -65,17 +61,16 @@ def make_examples(config: Config, rng: random.Random, lengths) -> list[dict]:
             types = [rng.choice([1, 1, rng.randrange(1, config.edit_types)]) for _ in range(length)]
             token_ids.append(ids)
             edit_types.append(types)
-        region = rng.random() < 0.5
-        facts = {"region": region, "token_merge_clean": region and rng.random() < 0.5,
-                 "token_conflicts": rng.randrange(0, 4) if region else 0, "language": rng.choice(FACT_LANGUAGES)}
-        examples.append({"token_ids": token_ids, "edit_types": edit_types, "facts": facts})
+        # Side features as mine writes them: counts on a log scale, fractions and flags in [0, 1], few non-zero.
+        features = [round(rng.choice([0.0, 0.0, 1.0, rng.random(), 3 * rng.random()]), 4) for _ in config.features]
+        examples.append({"token_ids": token_ids, "edit_types": edit_types, "features": features})
     return examples
 
 
 def write_golden(model: MergeEncoder, examples: list[dict], path: str, tolerance: float) -> None:
     model.eval()
     names = model.config.features
-    values = [side_features.values(names, e["token_ids"], e["edit_types"], e["facts"]) for e in examples]
+    values = [e["features"] for e in examples]
     with torch.inference_mode():
         tokens, edits = pad_batch(examples)
         logits = model(tokens, edits, torch.tensor(values, dtype=torch.float32).reshape(len(examples), len(names)))
@@ -127,7 +122,7 @@ def main() -> None:
     else:
         tiny_fixture("tiny", norm="pre", dtype=torch.float32, seed=1)
         tiny_fixture("tiny-post-f16", norm="post", dtype=torch.float16, seed=2)
-        tiny_fixture("tiny-features", norm="pre", dtype=torch.float32, seed=3, features=list(side_features.DEFAULT_NAMES))
+        tiny_fixture("tiny-features", norm="pre", dtype=torch.float32, seed=3, features=list(FEATURES))
 
 
 if __name__ == "__main__":

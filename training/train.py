@@ -11,10 +11,12 @@ low where nothing the resolver can offer is right. Optional augmentations: swapp
 replacing ordinary token ids by UNKNOWN (`--token-dropout`) so that the model leans on the edit structure
 more than on repository-specific tokens.
 
-Validation (repositories never trained on, see dataset.py) measures the region-level decision: the
-argmax over the ten answers (OTHER is not one) is correct when it is a pattern in the region's labels, or TOKEN and the
-token merge is the resolution or every token conflict's argmax-over-nine is in that conflict's labels.
-The checkpoint with the best validation region accuracy is kept as `best.pt` in `--out`.
+Validation (repositories never trained on, see dataset.py) measures the model, not a decision: the set
+loss per record, and how often the most probable output (OTHER included) is a correct one, for regions and
+token conflicts, code and not. The checkpoint with the lowest validation loss is kept as `best.pt` in
+`--out`: the thresholds are applied to probabilities, so they should be calibrated more than sharp. What the
+resolver then decides is measured by the Swift binary itself (`mergebert eval --regions`,
+validation_report.py and calibrate.py): the decision is implemented once, in Sources/Resolver/Decision.
 """
 
 from __future__ import annotations
@@ -32,13 +34,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dataset import DEFAULT_DATA, LABELS, OTHER, TOKEN, VALIDATION_REPOS, Split, describe, is_code, load  # noqa: E402
-from features import DEFAULT_NAMES as DEFAULT_FEATURES  # noqa: E402
+from dataset import DEFAULT_DATA, FEATURES, LABELS, OTHER, VALIDATION_REPOS, Split, describe, is_code, load  # noqa: E402
 from model import Config, MergeEncoder, parameter_count  # noqa: E402
-
-THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
-# The finer sweep export.py calibrates the shipped threshold (decision.json) on.
-SWEEP = [round(0.3 + 0.025 * i, 3) for i in range(27)] + [0.97, 0.98, 0.99]
 
 
 def log(*parts) -> None:
@@ -66,116 +63,36 @@ def probabilities(model: MergeEncoder, split: Split, batch_size: int = 256) -> n
     return result
 
 
-def region_decisions(split: Split, probs: np.ndarray) -> list[dict]:
-    """One entry per region: whether the argmax decision is right, its confidence, and baselines."""
-    token_rows = {m["key"]: i for i, m in enumerate(split.meta) if m["kind"] == "token_conflict"}
-    regions = []
-    for i, m in enumerate(split.meta):
-        if m["kind"] != "region":
-            continue
-        labels = m["labels"]
-        prediction = int(np.argmax(probs[i, :OTHER]))  # OTHER abstains; the best answer is still scored
-        if prediction != TOKEN:
-            correct = bool(split.targets[i, prediction])
-            confidence = float(probs[i, prediction])
-        elif "token_merge" in labels or m["token_merge_clean"]:
-            correct = "token_merge" in labels
-            confidence = float(probs[i, TOKEN])
-        else:
-            # Combine the token conflicts' own predictions (argmax over the nine patterns).
-            count = m["token_conflicts"] or 0
-            rows = [token_rows.get(f"{m['key']}-{j}") for j in range(count)]
-            correct = count > 0 and all(r is not None for r in rows)
-            confidence = float(probs[i, TOKEN])
-            for r in rows:
-                if r is None:
-                    continue
-                choice = int(np.argmax(probs[r, :TOKEN]))
-                correct = correct and bool(split.targets[r, choice])
-                confidence *= float(probs[r, choice])
-        regions.append(
-            {
-                "code": is_code(m["language"]),
-                "correct": correct,
-                "confidence": confidence,
-                "prediction": LABELS[prediction],
-                "oracle": bool(split.targets[i, :OTHER].any()),
-                "take_ours": "A" in labels,
-                "take_theirs": "B" in labels,
-                "token_merge": "token_merge" in labels,
-                "token_merge_clean": bool(m["token_merge_clean"]),
-                "token_merge_else_ours": ("token_merge" in labels) if m["token_merge_clean"] else ("A" in labels),
-            }
-        )
-    return regions
-
-
-def summarise(regions: list[dict]) -> dict:
-    n = len(regions)
-    if n == 0:
-        return {"regions": 0}
-    mean = lambda key: sum(r[key] for r in regions) / n  # noqa: E731
-    clean = [r for r in regions if r["token_merge_clean"]]
-    summary = {
-        "regions": n,
-        "accuracy": mean("correct"),
-        "oracle": mean("oracle"),
-        "take_ours": mean("take_ours"),
-        "take_theirs": mean("take_theirs"),
-        "token_merge_else_ours": mean("token_merge_else_ours"),
-        "token_merge_coverage": len(clean) / n,
-        "token_merge_precision": (sum(r["token_merge"] for r in clean) / len(clean)) if clean else 0.0,
-        "predictions": {label: sum(r["prediction"] == label for r in regions) for label in LABELS},
-        "thresholds": {},
-    }
-    summary["sweep"] = {}
-    for threshold in sorted(set(THRESHOLDS + SWEEP)):
-        chosen = [r for r in regions if r["confidence"] >= threshold]
-        point = {
-            "coverage": len(chosen) / n,
-            "precision": (sum(r["correct"] for r in chosen) / len(chosen)) if chosen else 0.0,
-            "accuracy": sum(r["correct"] for r in chosen) / n,
-        }
-        summary["sweep"][str(threshold)] = point
-        if threshold in THRESHOLDS:
-            summary["thresholds"][str(threshold)] = point
-    return summary
-
-
 def evaluate(model: MergeEncoder, split: Split) -> dict:
+    """Mean set loss and top-1 accuracy (the most probable allowed output is a target) per kind and group."""
     probs = probabilities(model, split)
-    regions = region_decisions(split, probs)
-    tokens = [i for i, m in enumerate(split.meta) if m["kind"] == "token_conflict"]
-    token_accuracy = (
-        sum(bool(split.targets[i, int(np.argmax(probs[i, :TOKEN]))]) for i in tokens) / len(tokens) if tokens else 0.0
-    )
-    return {
-        "all": summarise(regions),
-        "code": summarise([r for r in regions if r["code"]]),
-        "non_code": summarise([r for r in regions if not r["code"]]),
-        "token_conflict_accuracy": token_accuracy,
-        "token_conflicts": len(tokens),
-    }
+    allowed = split.allowed
+    chosen = np.argmax(np.where(allowed, probs, -1.0), axis=1)
+    right = split.targets[np.arange(len(split)), chosen]
+    correct_mass = np.where(split.targets & allowed, probs, 0.0).sum(axis=1)
+    loss = -np.log(np.clip(correct_mass, 1e-12, None))
+    metrics = {}
+    for kind in ("region", "token_conflict"):
+        for group, wanted in (("code", True), ("non_code", False), ("all", None)):
+            rows = [i for i, m in enumerate(split.meta) if m["kind"] == kind and (wanted is None or is_code(m["language"]) == wanted)]
+            if not rows:
+                continue
+            metrics[f"{kind}.{group}"] = {
+                "records": len(rows),
+                "loss": float(loss[rows].mean()),
+                "accuracy": float(right[rows].mean()),
+                "other": float((chosen[rows] == OTHER).mean()),
+            }
+    metrics["loss"] = float(loss.mean()) if len(split) else float("inf")
+    return metrics
 
 
 def report(metrics: dict, name: str = "validation") -> None:
-    for group in ("code", "non_code", "all"):
-        s = metrics[group]
-        if not s["regions"]:
-            log(f"  {name} {group}: no regions")
-            continue
-        log(
-            f"  {name} {group:8s} n={s['regions']:6d} accuracy {100 * s['accuracy']:5.1f}% | oracle {100 * s['oracle']:5.1f}% "
-            f"take_ours {100 * s['take_ours']:5.1f}% take_theirs {100 * s['take_theirs']:5.1f}% "
-            f"token_merge_else_ours {100 * s['token_merge_else_ours']:5.1f}% "
-            f"(token merge alone: coverage {100 * s['token_merge_coverage']:.1f}% precision {100 * s['token_merge_precision']:.1f}%)"
-        )
-        log(
-            "    threshold precision/coverage: "
-            + "  ".join(f"{t}: {100 * v['precision']:.1f}/{100 * v['coverage']:.1f}" for t, v in s["thresholds"].items())
-        )
-        log("    predictions: " + ", ".join(f"{k} {v}" for k, v in s["predictions"].items() if v))
-    log(f"  {name} token conflicts n={metrics['token_conflicts']} accuracy {100 * metrics['token_conflict_accuracy']:.1f}%")
+    log(f"  {name} loss {metrics['loss']:.4f}")
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            log(f"    {key:22s} n={value['records']:6d} loss {value['loss']:.4f} top-1 {100 * value['accuracy']:5.1f}% "
+                f"(OTHER chosen {100 * value['other']:4.1f}%)")
 
 
 def save(path: str, model: MergeEncoder, config: Config, extra: dict) -> None:
@@ -211,7 +128,7 @@ def main() -> None:
     parser.add_argument("--token-dropout", type=float, default=0.0,
                         help="probability of replacing an ordinary token id (not CLS/SEP/newline) by UNKNOWN while training")
     parser.add_argument("--region-weight", type=float, default=1.0, help="loss weight of region records")
-    parser.add_argument("--no-features", action="store_true", help="the views alone, without features.py's side features")
+    parser.add_argument("--no-features", action="store_true", help="the views alone, without the side features mine wrote")
     parser.add_argument("--no-language-features", action="store_true", help="side features without the language one-hot")
     parser.add_argument("--limit-per-file", type=int, help="read at most this many lines per file (testing)")
     arguments = parser.parse_args()
@@ -224,7 +141,7 @@ def main() -> None:
 
     started = time.time()
     validation_repos = [r for r in arguments.validation_repos.split(",") if r]
-    feature_names = [] if arguments.no_features else list(DEFAULT_FEATURES)
+    feature_names = [] if arguments.no_features else list(FEATURES)
     if arguments.no_language_features:
         feature_names = [name for name in feature_names if not name.startswith("language=")]
     train, validation, stats = load(
@@ -264,13 +181,12 @@ def main() -> None:
     )
 
     metrics_path = os.path.join(arguments.out, "metrics.jsonl")
-    best = -1.0
+    best = float("inf")
     step = 0
     examples = 0
     train_started = time.time()
     last_eval = train_started
     eval_total = 0.0  # seconds spent evaluating, left out of the training throughput
-    baseline = None
     running = []
 
     def progress() -> float:
@@ -280,7 +196,7 @@ def main() -> None:
         return examples / max(time.time() - train_started - eval_total, 1e-9)
 
     def run_evaluation(final: bool = False) -> None:
-        nonlocal best, last_eval, eval_total, baseline
+        nonlocal best, last_eval, eval_total
         elapsed = time.time() - train_started
         eval_started = time.time()
         # Without validation data (a smoke test on the first mined files) measure the training split.
@@ -301,12 +217,11 @@ def main() -> None:
             f"loss {entry['train_loss'] if entry['train_loss'] is None else round(entry['train_loss'], 4)} eval {eval_seconds:.0f}s")
         extra = {"step": step, "metrics": metrics, "arguments": vars(arguments), "stats": stats}
         report(metrics, "validation" if len(validation) else "TRAIN (no validation data)")
-        score = metrics["all"]["accuracy"] if metrics["all"]["regions"] else 0.0
-        baseline = metrics["all"].get("token_merge_else_ours")
-        if score > best:
+        score = metrics["loss"]
+        if score < best:
             best = score
             save(os.path.join(arguments.out, "best.pt"), model, config, extra)
-            log(f"  new best validation region accuracy {100 * score:.2f}% -> best.pt")
+            log(f"  new best validation loss {score:.4f} -> best.pt")
         if final:
             save(os.path.join(arguments.out, "last.pt"), model, config, extra)
         with open(metrics_path, "a") as handle:
@@ -351,8 +266,7 @@ def main() -> None:
                 run_evaluation()
     run_evaluation(final=True)
     log(f"finished: {step} steps, {examples} examples in {(time.time() - train_started) / 60:.1f} minutes "
-        f"({throughput():.1f} examples/s while training); best validation region accuracy {100 * best:.2f}% "
-        f"vs token_merge_else_ours {100 * (baseline or 0):.2f}%")
+        f"({throughput():.1f} examples/s while training); best validation loss {best:.4f}")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,16 @@
-"""Scores a model directory with `mergebert eval --unique` on every validation repository and writes the
-figures (code files) as a Markdown section for models/MODEL_CARD.md.
+"""Scores a model directory with `mergebert eval --unique --all-refs` on every validation repository and
+writes the figures (code files) as a Markdown section for models/MODEL_CARD.md.
 
-    python training/validation_report.py --model models --clones /work/.mirror --out /work/data/validation
+    python training/validation_report.py --model models --clones /work/.mirror --out /work/data/validation [--calibrate]
 
 For each repository it runs the release binary on `CLONES/OWNER+NAME/repo` with the model, keeps the JSON
-report in `--out`, and prints a table: the model at its default threshold (precision, accuracy, coverage), the
-model answering every region (threshold 0), the baselines (take ours, take theirs, token merge, token merge
-else ours), and the precision/coverage curve. The model's figures come from the report's curve, which counts
-exactly the candidates the resolver writes at each threshold (safety checks included). The pooled row adds
-the counts of the five repositories. With `--calibrate`, decision.json's threshold becomes the lowest curve
-threshold from which the pooled precision on code files stays at `--target-precision` or above (points with
-fewer than 20 resolved regions do not count).
+report and the per-region decisions (`--regions`) in `--out`. With `--calibrate`, calibrate.py chooses
+decision.json's thresholds from those decisions, leaving one repository out at a time, and its table is
+printed first. Then a table per repository: the model at decision.json's thresholds (precision, coverage,
+accuracy: computed from the region decisions, so exactly what the resolver writes, safety checks and
+guards included), the model answering every region (threshold 0), and the baselines (take ours, take
+theirs, token merge, token merge else ours); and the single-threshold precision/coverage curve. The pooled
+row adds the counts of the five repositories.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataset import VALIDATION_REPOS  # noqa: E402
-from export import stable_threshold  # noqa: E402
+import calibrate as calibration  # noqa: E402
 
 BASELINES = ["take_ours", "take_theirs", "token_merge", "token_merge_else_ours"]
 
@@ -32,11 +32,15 @@ def run_eval(binary: str, clones: str, repo: str, model: str, out: str, reuse: b
     path = os.path.join(out, repo.replace("/", "+") + ".json")
     if not (reuse and os.path.exists(path)):
         clone = os.path.join(clones, repo.replace("/", "+"), "repo")
-        subprocess.run([binary, "eval", "--repo", clone, "--name", repo, "--unique", "--model", model, "--json", path + ".tmp"],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([binary, "eval", "--repo", clone, "--name", repo, "--unique", "--all-refs", "--model", model,
+                        "--json", path + ".tmp", "--regions", regions_path(out, repo)], check=True, stdout=subprocess.DEVNULL)
         os.replace(path + ".tmp", path)
     with open(path) as handle:
         return json.load(handle)
+
+
+def regions_path(out: str, repo: str) -> str:
+    return os.path.join(out, repo.replace("/", "+") + ".regions.jsonl")
 
 
 def percent(value: float) -> str:
@@ -63,23 +67,20 @@ def pooled(reports: list[dict]) -> dict:
     return {"repo": "pooled", "code": tools, "code_curve": curve}
 
 
-def calibrate(report: dict, target: float) -> dict:
-    """The lowest threshold of the pooled code curve from which precision stays at `target` or above."""
-    return stable_threshold(report["code_curve"], report["code"]["mergebert"]["regions"], target, "validation code",
-                            calibrated_on="mergebert eval --unique, code files of the validation repositories, pooled",
-                            fallback=0.99)
-
-
 def point_at(report: dict, threshold: float) -> dict:
     return next(p for p in report["code_curve"] if abs(p["threshold"] - threshold) < 1e-9)
 
 
-def markdown(reports: list[dict], threshold: float) -> str:
+def markdown(reports: list[dict], policy: dict[str, float], scores: dict[str, tuple[int, int]]) -> str:
+    """`scores`: per repository, (resolved, right) of the model at `policy` on code regions."""
     rows = reports + [pooled(reports)]
+    scores = dict(scores)
+    scores["pooled"] = (sum(t for t, _ in scores.values()), sum(r for _, r in scores.values()))
     lines = [
-        "## Validation: `mergebert eval --unique`, code files, located regions",
+        "## Validation: `mergebert eval --unique --all-refs`, code files, located regions",
         "",
-        f"The model at its calibrated threshold {threshold}, the model answering every region (threshold 0), and the baselines.",
+        f"The model at decision.json's thresholds ({calibration.describe(policy)}), the model answering every region",
+        "(threshold 0), and the baselines.",
         "Accuracy counts every located region (a region left conflicted is not correct); precision counts the regions",
         "a tool resolved.",
         "",
@@ -89,16 +90,18 @@ def markdown(reports: list[dict], threshold: float) -> str:
     ]
     for report in rows:
         code = report["code"]
-        model = point_at(report, threshold)
+        regions = code["mergebert"]["regions"]
+        taken, right = scores.get(report["repo"], (0, 0))
+        precision = percent(right / taken) if taken else "—"
         answered = point_at(report, 0)["accuracy"]
         best = max(code[name]["accuracy"] for name in BASELINES)
         lines.append(
-            f"| {report['repo']} | {code['mergebert']['regions']} | {percent(model['precision'])} | {percent(model['coverage'])} | "
-            f"{percent(model['accuracy'])} | {percent(answered)} | {percent(code['take_ours']['accuracy'])} | "
+            f"| {report['repo']} | {regions} | {precision} | {percent(taken / max(regions, 1))} | "
+            f"{percent(right / max(regions, 1))} | {percent(answered)} | {percent(code['take_ours']['accuracy'])} | "
             f"{percent(code['take_theirs']['accuracy'])} | {percent(code['token_merge']['precision'])} / "
             f"{percent(code['token_merge']['coverage'])} | {percent(code['token_merge_else_ours']['accuracy'])} | {percent(best)} |"
         )
-    lines += ["", "Precision / coverage of the model by threshold (code files):", ""]
+    lines += ["", "Precision / coverage of the model with one threshold for every kind of candidate (code files):", ""]
     thresholds = [point["threshold"] for point in rows[-1]["code_curve"]]
     lines.append("| repository | " + " | ".join(f"{t:g}" for t in thresholds) + " |")
     lines.append("|---|" + "---|" * len(thresholds))
@@ -116,22 +119,23 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="read the reports already in --out instead of running eval again")
     parser.add_argument("--binary", default=".build/release/mergebert")
     parser.add_argument("--repos", default=",".join(VALIDATION_REPOS))
-    parser.add_argument("--calibrate", action="store_true", help="rewrite the model's decision.json from the pooled code curve")
-    parser.add_argument("--target-precision", type=float, default=0.85)
+    parser.add_argument("--calibrate", action="store_true", help="rewrite the model's decision.json with calibrate.py")
+    parser.add_argument("--target", type=float, default=0.9, help="calibrate.py --target")
+    parser.add_argument("--floor", type=float, default=0.85, help="calibrate.py --floor")
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
-    reports = [run_eval(arguments.binary, arguments.clones, repo, arguments.model, arguments.out, arguments.reuse)
-               for repo in arguments.repos.split(",") if repo]
+    repos = [repo for repo in arguments.repos.split(",") if repo]
+    reports = [run_eval(arguments.binary, arguments.clones, repo, arguments.model, arguments.out, arguments.reuse) for repo in repos]
+    paths = [regions_path(arguments.out, repo) for repo in repos]
     decision_path = os.path.join(arguments.model, "decision.json")
     if arguments.calibrate:
-        decision = calibrate(pooled(reports), arguments.target_precision)
-        with open(decision_path, "w") as handle:
-            json.dump(decision, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        print(f"decision.json: {json.dumps(decision, sort_keys=True)}", file=sys.stderr)
+        print(calibration.calibrate(paths, arguments.target, arguments.floor, write=decision_path))
     with open(decision_path) as handle:
-        threshold = json.load(handle)["threshold"]
-    print(markdown(reports, threshold))
+        decision = json.load(handle)
+    policy = decision.get("thresholds") or {family: decision["threshold"] for family in calibration.FAMILIES}
+    regions, _ = calibration.read(paths, code_only=True)
+    scores = {repo: calibration.Table(rows).score(policy) for repo, rows in regions.items()}
+    print(markdown(reports, policy, scores))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ public struct HistorySelection: Sendable {
     public var references: [String]
 
     public static let branchesAndTags = ["refs/heads", "refs/tags"]
-    public static let everyReference = ["refs"]
+    public static let everyReference = ["refs/*"]
 
     public init(revision: String? = nil, maximumMerges: Int? = nil, since: Date? = nil, references: [String] = HistorySelection.branchesAndTags) {
         self.revision = revision
@@ -111,7 +111,8 @@ public final class MergeHistory {
             }
         } else {
             for glob in selection.references { _ = git_revwalk_push_glob(walk, glob) }
-            _ = git_revwalk_push_head(walk)
+            // A detached HEAD counts as a branch; refs named by the user are walked alone.
+            if selection.references == HistorySelection.branchesAndTags { _ = git_revwalk_push_head(walk) }
         }
         let since = selection.since.map { Int64($0.timeIntervalSince1970) }
         var ids: [git_oid] = []

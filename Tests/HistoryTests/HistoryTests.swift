@@ -125,6 +125,25 @@ struct ScriptedHistory {
         #expect(limited.mergesReplayed == 1)
     }
 
+    /// A merge kept only under a pull-request ref, as fetched mirrors keep them: walked with every ref only.
+    @Test func everyRefIncludesPullRequestBranches() throws {
+        let history = try ScriptedHistory()
+        defer { history.remove() }
+        try history.repeatFirstMerge()
+        let environment = CommandRunner.environment(home: history.directory)
+        _ = try CommandRunner.git(["checkout", "-q", "main"], in: history.directory, environment: environment)
+        _ = try CommandRunner.git(["update-ref", "refs/pull/7/head", "maintenance"], in: history.directory, environment: environment)
+        _ = try CommandRunner.git(["branch", "-qD", "maintenance"], in: history.directory, environment: environment)
+        let repository = try Repository(discoveringFrom: history.directory.path)
+        func merges(_ references: [String]) throws -> Int {
+            try Evaluation(scanner: RegionScanner(selection: HistorySelection(references: references)), unique: false)
+                .run(repository: repository, name: "s").mergesReplayed
+        }
+        #expect(try merges(HistorySelection.branchesAndTags) == 2)
+        #expect(try merges(HistorySelection.everyReference) == 3)
+        #expect(try merges(["refs/pull/*"]) == 1)
+    }
+
     @Test func mineWritesLabelledRecordsFromTheSharedFeaturizer() throws {
         let history = try ScriptedHistory()
         defer { history.remove() }
@@ -153,6 +172,16 @@ struct ScriptedHistory {
         #expect(records[2].editTypes == expected.editTypes)
         #expect(records[2].tokenIDs.count == 4 && records[2].tokenIDs.allSatisfy { $0.first == 2 && $0.count <= 64 })
         #expect(records[2].editTypes[0].contains(4))  // ours replaced the base's "1"
+
+        // Side features are written, never left for training to recompute: the values the resolver hands
+        // the model for the same input (non-zero ones only), with the record's facts.
+        let facts = ConflictFacts(isRegion: false, language: .java)
+        let names = ["region", "code", "language=java", "language=go", "a_changes_within_b", "same_sides", "o_a.replace"]
+        let values = SideFeatures.values(names: names, input: expected, facts: facts)
+        #expect(names.indices.map { Float(records[2].features[names[$0]] ?? 0) } == values)
+        #expect(values[0] == 0 && values[1] == 1 && values[2] == 1 && values[3] == 0)
+        #expect(records[2].features.values.allSatisfy { $0 != 0 } && records[0].features["region"] == 1)
+        #expect(records[0].features["token_merge_clean"] == 1 && records[1].features["token_merge_clean"] == nil)
     }
 
     @Test func locatorNeedsUniqueBookends() {

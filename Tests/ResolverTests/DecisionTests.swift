@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import MergeCore
+import Resolver
+import TestSupport
+
+/// The decision module: candidates are texts, one rule for "reproduces", thresholds per family, features.
+@Suite struct DecisionTests {
+    let tokenizer = Tokenizer(language: .java)
+
+    func answer(_ kind: CandidateKind, _ text: String, _ probability: Double) -> Answer {
+        Answer(kind: kind, tokens: tokenizer.tokenize(Array(text.utf8)), probability: probability)
+    }
+
+    @Test func answersWritingTheSameTextAreOneCandidate() {
+        let candidates = Candidate.grouping([
+            answer(.pattern(.ours), "f(a);\n", 0.3), answer(.pattern(.theirs), "f(b);\n", 0.4),
+            answer(.pattern(.oursMinusBase), "f(a);\n", 0.2), answer(.tokenMerge, "f( a );\n", 0.1),
+        ])
+        #expect(candidates.count == 2)
+        // 0.3 + 0.2 + 0.1 beats 0.4; named after its most probable answer, whose tokens are written.
+        #expect(candidates[0].kinds == [.pattern(.ours), .pattern(.oursMinusBase), .tokenMerge])
+        #expect(abs(candidates[0].probability - 0.6) < 1e-12 && candidates[0].text == Array("f(a);\n".utf8))
+        #expect(candidates[1].kind == .pattern(.theirs) && candidates[1].kind.family == .pattern)
+    }
+
+    @Test func reproductionIgnoresWhitespaceOnly() {
+        #expect(Reproduction.reproduces(Array("f( a,b );\n".utf8), Array("f(a, b);".utf8)))
+        #expect(!Reproduction.reproduces(Array("f(a, b);".utf8), Array("f(b, a);".utf8)))
+    }
+
+    @Test func labelsSayWhichCandidatesReproduceAResolution() {
+        let merge = TokenMerge(base: tokenizer.tokenize("f(a, b, c);\n"), ours: tokenizer.tokenize("f(x, b, y);\n"),
+                               theirs: tokenizer.tokenize("f(z, b, w);\n"))
+        let labels = Reproduction.labels(of: merge, resolution: Array("f(x, b, w);\n".utf8), tokenizer: tokenizer)
+        #expect(!labels.tokenMerge && labels.patterns.isEmpty && labels.tokenPatterns && labels.oracle == "token_patterns")
+        #expect(labels.reproduced(by: .tokenPatterns([.ours, .theirs])) && !labels.reproduced(by: .tokenPatterns([.theirs, .theirs])))
+        let ours = Reproduction.labels(of: merge, resolution: Array("f(x, b, y);\n".utf8), tokenizer: tokenizer)
+        #expect(ours.patterns.first == .ours && ours.oracle == "A" && ours.reproduced(by: .pattern(.ours)))
+    }
+
+    @Test func eachFamilyHasItsOwnThreshold() throws {
+        let policy = DecisionPolicy(thresholds: [.tokenMerge: 0.7, .pattern: 0.9, .tokenPatterns: 0.95])
+        let merged = Candidate.grouping([answer(.tokenMerge, "g();\n", 0.8), answer(.pattern(.ours), "h();\n", 0.2)])
+        #expect(policy.choose(merged)?.accepted == true)
+        let pattern = Candidate.grouping([answer(.pattern(.ours), "h();\n", 0.8), answer(.tokenMerge, "g();\n", 0.2)])
+        #expect(policy.choose(pattern)?.accepted == false)
+        #expect(policy.summary == "token_merge 0.70, pattern 0.90, token_patterns 0.95" && DecisionPolicy(threshold: 0.9).summary == "0.90")
+        #expect(DecisionPolicy.withoutModel.choose([]) == nil)
+    }
+
+    @Test(arguments: [
+        ("{\"thresholds\": {\"token_merge\": 0.7, \"pattern\": 0.9, \"token_patterns\": 1}}", true),
+        ("{\"threshold\": 0.8}", true),
+        ("{\"thresholds\": {\"token_merge\": 0.7, \"pattern\": 0.9}}", false),
+        ("{\"thresholds\": {\"token_merge\": 0, \"pattern\": 0.9, \"token_patterns\": 0.9}}", false),
+        ("{\"thresholds\": {\"token_merge\": 0.7, \"pattern\": 0.9, \"token_patterns\": 0.9, \"lucky\": 0.1}}", false),
+        ("{\"thresholds\": {\"token_merge\": 1.5, \"pattern\": 0.9, \"token_patterns\": 0.9}}", false),
+    ])
+    func decisionFilesAreCheckedWhole(text: String, usable: Bool) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("decision-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(text.utf8).write(to: file)
+        let policy = try? DecisionPolicy.load(file)
+        #expect((policy != nil) == usable, "\(text)")
+        if text.contains("0.8") { #expect(policy == DecisionPolicy(threshold: 0.8)) }
+    }
+
+    /// Hand-computed values of the side features for one token conflict: ours changes `1` to `2` and adds
+    /// `, z`; theirs changes `1` to `2` only.
+    @Test func sideFeaturesOfAConflict() {
+        let featurizer = Featurizer(vocabularySize: 1024, maximumLength: 64)
+        let input = featurizer.views(base: tokenizer.tokenize("keep(1)"), ours: tokenizer.tokenize("keep(2, z)"),
+                                     theirs: tokenizer.tokenize("keep(2)"))
+        let names = ["region", "code", "language=java", "a_changes_in_b_changes", "b_changes_in_a_changes", "b_changes_within_a",
+                     "a_changes_within_b", "same_changes", "b_changes_nothing", "a_o.length", "b_o.replace", "a_o.replace", "a_o.insert"]
+        let values = SideFeatures.values(names: names, input: input, facts: ConflictFacts(isRegion: false, language: .java))
+        // a's changed tokens {2, ",", z}: one of three among b's {2}; b's all within a; a's not within b. The
+        // diff replaces `1` by `2, z` as one hunk: three replaced tokens on a's side (whitespace is not in the views).
+        let expected: [Float] = [0, 1, 1, 1.0 / 3, 1, 1, 0, 0, 0, Float(log1p(6.0)), Float(log1p(1.0)), Float(log1p(3.0)), 0]
+        for (name, (value, wanted)) in zip(names, zip(values, expected)) {
+            #expect(abs(value - wanted) < 1e-6, "\(name): \(value) against \(wanted)")
+        }
+    }
+
+    /// A model whose configuration names a feature this version cannot compute is refused as a whole.
+    @Test func unknownSideFeaturesRefuseTheModel() throws {
+        let directory = try CommandRunner.temporaryDirectory("model")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../fixtures/encoder/tiny-features")
+        for name in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(at: fixture.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+        }
+        try Data("{\"threshold\": 0.9}".utf8).write(to: directory.appendingPathComponent("decision.json"))
+        _ = try ResolutionModel(directory: directory)
+        let file = directory.appendingPathComponent("config.json")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        var features = try #require(object["features"] as? [String])
+        features[1] = "tabs_versus_spaces"
+        object["features"] = features
+        try JSONSerialization.data(withJSONObject: object).write(to: file)
+        #expect {
+            try ResolutionModel(directory: directory)
+        } throws: { "\($0)".contains("tabs_versus_spaces") }
+    }
+}

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import itertools
 import json
 import sys
 from collections import defaultdict
+
+import numpy as np
 
 FAMILIES = ["token_merge", "pattern", "token_patterns"]
 NEVER = 1.01  # no probability reaches it: the family resolves nothing
@@ -59,30 +60,48 @@ class Table:
                 right_from[index] = right_from[index + 1] + chosen[index][1]
             self.families[family] = (probabilities, right_from)
 
+    def score_family(self, family: str, threshold: float) -> tuple[int, int]:
+        probabilities, right_from = self.families[family]
+        first = bisect.bisect_left(probabilities, threshold)
+        return len(probabilities) - first, right_from[first]
+
     def score(self, policy: dict[str, float]) -> tuple[int, int]:
         """(taken, right) when each family takes the regions at or above its threshold."""
         taken = right = 0
-        for family, (probabilities, right_from) in self.families.items():
-            first = bisect.bisect_left(probabilities, policy[family])
-            taken += len(probabilities) - first
-            right += right_from[first]
+        for family in self.families:
+            family_taken, family_right = self.score_family(family, policy[family])
+            taken += family_taken
+            right += family_right
         return taken, right
 
 
 def choose(tables: dict[str, Table], target: float, floor: float, minimum: int) -> dict[str, float]:
-    """The policy with the most taken regions over `tables` that meets the precision constraints."""
-    best, best_taken = {family: NEVER for family in FAMILIES}, -1
-    for values in itertools.product(GRID, repeat=len(FAMILIES)):
-        policy = dict(zip(FAMILIES, values))
-        scores = [table.score(policy) for table in tables.values()]
-        taken = sum(t for t, _ in scores)
-        right = sum(r for _, r in scores)
-        if taken <= best_taken or taken == 0 or right < target * taken:
-            continue
-        if any(t >= minimum and r < floor * t for t, r in scores):
-            continue
-        best, best_taken = policy, taken
-    return best
+    """The policy with the most taken regions over `tables` that meets the precision constraints: every
+    combination of the grid's thresholds, counted at once with numpy."""
+    tables = list(tables.values())
+    shape = (len(GRID),) * len(FAMILIES)
+    taken_total = np.zeros(shape, dtype=np.int64)
+    right_total = np.zeros(shape, dtype=np.int64)
+    feasible = np.ones(shape, dtype=bool)
+    for table in tables:
+        taken = np.zeros(shape, dtype=np.int64)
+        right = np.zeros(shape, dtype=np.int64)
+        for axis, family in enumerate(FAMILIES):
+            counts = np.array([table.score_family(family, threshold) for threshold in GRID], dtype=np.int64)
+            view = [1] * len(FAMILIES)
+            view[axis] = len(GRID)
+            taken = taken + counts[:, 0].reshape(view)
+            right = right + counts[:, 1].reshape(view)
+        feasible &= ~((taken >= minimum) & (right < floor * taken))
+        taken_total += taken
+        right_total += right
+    feasible &= (taken_total > 0) & (right_total >= target * taken_total)
+    if not feasible.any():
+        return {family: NEVER for family in FAMILIES}
+    # The most taken; among equals, the last in C order: the highest thresholds, the cautious choice.
+    best = np.where(feasible, taken_total, -1).ravel()
+    index = np.unravel_index(best.size - 1 - int(np.argmax(best[::-1])), shape)
+    return {family: GRID[i] for family, i in zip(FAMILIES, index)}
 
 
 def describe(policy: dict[str, float]) -> str:

@@ -23,7 +23,7 @@ import torch
 from safetensors.torch import save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dataset import DEFAULT_DATA, VALIDATION_REPOS, mined_files, token_target  # noqa: E402
+from dataset import DEFAULT_DATA, LABELS, VALIDATION_REPOS, is_code, mined_files, token_target  # noqa: E402
 from make_golden import model_golden  # noqa: E402
 from model import Config, MergeEncoder, parameter_count  # noqa: E402
 
@@ -44,7 +44,7 @@ def label_distribution(data: str, validation_repos: set[str]) -> list[str]:
                     continue
                 seen.add(record["key"])
                 split = "validation" if record["repo"] in validation_repos else "train"
-                group = "non-code" if record["language"] in {"json", "xml", "yaml", "text"} else "code"
+                group = "code" if is_code(record["language"]) else "non-code"
                 counter = counts.setdefault((split, record["kind"], group), Counter())
                 counter["records"] += 1
                 labels = set(record["labels"]) - {"token_merge"}
@@ -52,7 +52,7 @@ def label_distribution(data: str, validation_repos: set[str]) -> list[str]:
                     labels.add("TOKEN")
                 for label in labels or {"OTHER"}:
                     counter[label] += 1
-    names = ["A", "B", "O", "AB", "BA", "A-O", "B-O", "AB-O", "BA-O", "TOKEN", "OTHER"]
+    names = LABELS
     rows = ["| split | kind | group | records | " + " | ".join(names) + " |", "|---|---|---|---|" + "---|" * len(names)]
     for key in sorted(counts):
         counter = counts[key]

@@ -91,7 +91,8 @@ public enum EncoderBenchmark {
         try randomWeights(configuration: configuration, seed: seed).write(to: directory.appendingPathComponent("model.safetensors"))
     }
 
-    /// Random examples whose four sequences all have `sequenceLength` tokens.
+    /// Random examples whose four sequences all have `sequenceLength` tokens, with the side features the
+    /// configuration names.
     public static func randomInputs(configuration: EncoderConfiguration, count: Int, sequenceLength: Int, seed: UInt64 = 2) -> [EncoderInput] {
         var generator = BenchmarkRandom(state: seed)
         return (0..<count).map { _ in
@@ -101,7 +102,9 @@ public enum EncoderBenchmark {
                 },
                 editTypes: (0..<EncoderInput.sequenceCount).map { _ in
                     (0..<sequenceLength).map { _ in Int32(1 + generator.next() % UInt64(max(1, configuration.editTypes - 1))) }
-                })
+                },
+                // Side features as the resolver writes them: small values, most of them zero.
+                features: configuration.features.map { _ in generator.next() % 3 == 0 ? Float(generator.next() % 1000) / 500 : 0 })
         }
     }
 

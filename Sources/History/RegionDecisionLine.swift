@@ -42,6 +42,8 @@ public struct RegionDecisionLine: Sendable, Codable {
     public var language: String
     public var code: Bool
     public var tokenConflicts: Int
+    /// Whether the sides change separate lines (they only touch) or share some.
+    public var shape: RegionShape
     /// The distinct candidate texts, most probable first; the first is the chosen one.
     public var candidates: [CandidateLine]
     public var fate: Fate
@@ -57,7 +59,7 @@ public struct RegionDecisionLine: Sendable, Codable {
     public var oracle: String
 
     enum CodingKeys: String, CodingKey {
-        case repo, commit, path, region, language, code, candidates, fate, threshold, right, oracle, failure
+        case repo, commit, path, region, language, code, candidates, fate, threshold, right, oracle, failure, shape
         case tokenConflicts = "token_conflicts", refusedBy = "refused_by"
     }
 
@@ -71,6 +73,7 @@ public struct RegionDecisionLine: Sendable, Codable {
         self.oracle = oracle
         let outcome = region.outcome
         tokenConflicts = outcome?.tokenConflicts ?? 0
+        shape = RegionShape.of(base: region.base, ours: region.ours, theirs: region.theirs)
         threshold = outcome?.threshold
         candidates = (outcome?.candidates ?? []).map { candidate in
             var tokenPatterns: [String]?

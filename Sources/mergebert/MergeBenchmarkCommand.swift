@@ -11,19 +11,34 @@ struct MergeBenchmarkCommand: ParsableCommand {
         abstract: "Time the whole pipeline on the fixture cases and on a large generated file.",
         discussion: "Times Resolver.resolve (line merge, libgit2 check, token merge, rendering) per file; build with -c release.")
 
-    @Option(help: "Folder of cases (each with base.*, ours.*, theirs.*).") var fixtures = "fixtures/merge"
+    @Option(help: "Folder of cases (each with base.*, ours.*, theirs.*; default: fixtures/merge of the checkout the binary was built in).")
+    var fixtures: String?
 
     @Option(help: "Timed repetitions per file.") var iterations = 20
 
     @Option(help: "Lines of the generated large file.") var largeLines = 20_000
 
-    @Option(help: "The model directory (default: none: token merge only).") var model: String?
+    @Option(help: "The model directory (default: MERGEBERT_MODEL, else models/ of the build or install, as every command).") var model: String?
+
+    @Flag(help: "Without a model: clean token merges only.") var noModel = false
+
+    /// `fixtures/merge` next to the `models/` the binary finds in its build tree, so that it runs from any folder.
+    static var checkoutFixtures: URL {
+        var folder = URL(fileURLWithPath: RunningExecutable.path).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = folder.appendingPathComponent("fixtures/merge")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: "fixtures/merge")
+    }
 
     func run() throws {
         var options = ResolverOptions()
-        if let model { options.model = try ResolutionModel(directory: URL(fileURLWithPath: model)) }
+        if !noModel { options.model = try loadResolutionModel(explicit: model).get() }
+        print("model: \(options.model.map { "\($0.directory.path) (thresholds \($0.policy.summary))" } ?? "none: clean token merges only")")
         var cases: [(name: String, base: [UInt8], ours: [UInt8], theirs: [UInt8])] = []
-        let root = URL(fileURLWithPath: fixtures)
+        let root = fixtures.map { URL(fileURLWithPath: $0) } ?? Self.checkoutFixtures
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted() {
             let folder = root.appendingPathComponent(name)
             guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { continue }

@@ -81,9 +81,11 @@ import TestSupport
         defer { scenario.remove() }
         scenario.environment["MERGEBERT_MODEL"] = ShippedModelTests.repositoryRoot.appendingPathComponent("models").path
         try scenario.mergebert("install", "--local")
+        // The demo's token merge (p=0.87) clears the default threshold of its kind, not a stricter one.
+        try scenario.git("config", "mergebert.threshold", "0.95")
         #expect(try scenario.git("merge", "topic").status == 1)
         try scenario.git("merge", "--abort")
-        try scenario.git("config", "mergebert.threshold", "0.5")
+        try scenario.git("config", "--unset", "mergebert.threshold")
         let merge = try scenario.git("merge", "-q", "--no-edit", "topic")
         #expect(merge.status == 0, "\(merge.standardError)")
         #expect(!(try scenario.read("App.java")).contains("<<<<<<<"))

@@ -54,6 +54,18 @@ import TestSupport
         }
     }
 
+    /// The README's demo conflict: a clean token merge the shipped model backs above its kind's threshold.
+    @Test func theDemoResolvesAtTheDefault() throws {
+        let demo = Self.repositoryRoot.appendingPathComponent("fixtures/demo")
+        let directory = try CommandRunner.temporaryDirectory("demo")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let arguments = ["merge", "base.java", "ours.java", "theirs.java", "--json", "-o", directory.appendingPathComponent("out.java").path]
+        let result = try CommandRunner.run(CommandRunner.mergebert, arguments, in: demo, environment: discoveringEnvironment(directory))
+        #expect(result.status == 0, "\(result.standardError)")
+        let report = try #require(try JSONDecoder().decode([Report].self, from: Data(result.output.utf8)).first)
+        #expect(report.clean && report.regions.map(\.fate) == ["token_merged"], "\(report)")
+    }
+
     @Test func atTheCalibratedThresholdItResolvesOrLeavesGitsMarkers() throws {
         try withFixture { directory in
             let result = try CommandRunner.run(CommandRunner.mergebert, ["merge", "base.java", "ours.java", "theirs.java", "--explain"],

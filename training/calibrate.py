@@ -29,8 +29,8 @@ NEVER = 1.01  # no probability reaches it: the family resolves nothing
 GRID = [round(0.5 + 0.01 * i, 2) for i in range(50)] + [0.995, 1.0, NEVER]
 
 
-def read(paths: list[str], code_only: bool) -> dict[str, list[tuple[str, float, bool]]]:
-    """Per repository, the regions that could be taken: (family, probability, right)."""
+def read(paths: list[str], code_only: bool) -> tuple[dict[str, list[tuple[str, float, bool]]], dict[str, int]]:
+    """Per repository, the regions that could be taken (family, probability, right), and the regions counted."""
     regions: dict[str, list[tuple[str, float, bool]]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     for path in paths:

@@ -87,7 +87,7 @@ public struct RegionDecisionLine: Sendable, Codable {
         case .belowThreshold?: fate = .belowThreshold
         case .refused(let refusal)?:
             fate = .refused
-            if case .guarded(let hazard) = refusal { refusedBy = hazard.name } else { refusedBy = "safety" }
+            refusedBy = refusal.name
         case .modelFailed(let modelFailure)?:
             fate = .modelFailed
             failure = modelFailure.description

@@ -59,12 +59,9 @@ public struct RegionReport: Sendable, Codable, Hashable {
         tokenPatterns = outcome.tokenPatterns
         switch outcome.fate {
         case .resolved: fate = outcome.chosen?.kind == .tokenMerge ? .tokenMerged : .modelResolved
-        case .refused(.guarded(let hazard)):
+        case .refused(let refusal):
             fate = .left
-            refusedBy = hazard.name
-        case .refused(.unsafe), .refused(.markerLine):
-            fate = .left
-            refusedBy = "safety"
+            refusedBy = refusal.name
         case .modelFailed(let failure):
             fate = .left
             modelFailure = failure.description

@@ -26,6 +26,11 @@ public struct RegionResolver: Sendable {
         /// A guard against a hazard seen in real merges.
         case guarded(Guard)
 
+        /// `safety` for the safety checks, else the guard's name (reports and `eval --regions`).
+        public var name: String {
+            if case .guarded(let hazard) = self { hazard.name } else { "safety" }
+        }
+
         public var description: String {
             switch self {
             case .unsafe(let problem): problem

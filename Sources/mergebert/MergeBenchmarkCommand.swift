@@ -24,13 +24,8 @@ struct MergeBenchmarkCommand: ParsableCommand {
 
     /// `fixtures/merge` next to the `models/` the binary finds in its build tree, so that it runs from any folder.
     static var checkoutFixtures: URL {
-        var folder = URL(fileURLWithPath: RunningExecutable.path).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = folder.appendingPathComponent("fixtures/merge")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: "fixtures/merge")
+        let checkout = ResolutionModel.discover(environment: [:])?.deletingLastPathComponent().appendingPathComponent("fixtures/merge")
+        return checkout.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil } ?? URL(fileURLWithPath: "fixtures/merge")
     }
 
     func run() throws {

@@ -30,14 +30,10 @@ public enum CandidateKind: Hashable, Sendable {
 
 /// Kinds of candidate that share a confidence threshold: each is right at its own rate for the same
 /// probability, so each gets its own threshold, calibrated on repositories the model never saw.
-public enum CandidateFamily: String, CaseIterable, Codable, Sendable, Comparable {
+public enum CandidateFamily: String, CaseIterable, Codable, Sendable {
     case tokenMerge = "token_merge"
     case pattern
     case tokenPatterns = "token_patterns"
-
-    public static func < (left: Self, right: Self) -> Bool {
-        allCases.firstIndex(of: left)! < allCases.firstIndex(of: right)!
-    }
 }
 
 /// One answer the model (or, without one, the clean token merge) gives for a region.

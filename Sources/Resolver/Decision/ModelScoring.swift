@@ -59,7 +59,7 @@ extension ResolutionModel {
             }
             tokenLevel = Answer(kind: .tokenPatterns(chosen), tokens: merge.resolved(with: resolutions), probability: probability)
         }
-        guard decidesRegions, let tokenOutput else { return [tokenLevel] }
+        guard let tokenOutput else { return [tokenLevel] }
 
         let region = probabilities[0]
         var answers = patterns.indices.map {

@@ -5,7 +5,7 @@ import GitBridge
 ///
 /// Mode: `MERGEBERT=0` or `mergebert.enabled=false` mean `off`; then `--no-model`, `MERGEBERT_MODE`,
 /// `git config mergebert.mode`. Threshold: `--threshold`, `MERGEBERT_THRESHOLD`, `git config
-/// mergebert.threshold`, else the model's calibrated threshold. Values that cannot be used are reported
+/// mergebert.threshold`, else the model's calibrated thresholds (one per kind of candidate; one given value replaces them all). Values that cannot be used are reported
 /// and ignored, never guessed at.
 struct Boldness {
     /// `off`: git's merge; `token`: clean token merges only (no model); `model`: the model decides.
@@ -15,9 +15,10 @@ struct Boldness {
 
     var mode: Mode = .model
     var modeOrigin = "default"
-    /// nil: the model's calibrated threshold.
+    /// nil: the model's calibrated thresholds.
     var threshold: Double?
-    var thresholdOrigin = "the model's calibrated threshold"
+    var thresholdOrigin = Self.calibratedOrigin
+    static let calibratedOrigin = "the model's, one per kind of candidate"
     /// Settings that were ignored, one line each.
     var warnings: [String] = []
 
@@ -39,7 +40,7 @@ struct Boldness {
         } else if let value = environment["MERGEBERT_THRESHOLD"], !value.isEmpty {
             apply(threshold: value, origin: "MERGEBERT_THRESHOLD")
         }
-        if threshold == nil, thresholdOrigin == "the model's calibrated threshold", let value = git.threshold {
+        if threshold == nil, thresholdOrigin == Self.calibratedOrigin, let value = git.threshold {
             apply(threshold: value, origin: "git config mergebert.threshold")
         }
     }

@@ -21,7 +21,7 @@ struct ResolutionOptions: ParsableArguments {
     @Option(help: "The model directory (default: MERGEBERT_MODEL, else models/ of the build or install).")
     var model: String?
 
-    @Option(help: "Resolve only above this probability (default: the model's calibrated threshold).")
+    @Option(help: "Resolve only above this probability for every kind of candidate (default: the model's calibrated threshold per kind).")
     var threshold: Double?
 
     @Flag(help: "Resolve without the model: clean token merges only (also MERGEBERT_MODEL=none).")

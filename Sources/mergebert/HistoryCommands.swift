@@ -84,7 +84,7 @@ struct Eval: ParsableCommand {
 
     @Option(help: "The model directory (default: MERGEBERT_MODEL, else models/ of the build or install).") var model: String?
 
-    @Option(help: "Resolve only above this probability (default: the model's calibrated threshold).") var threshold: Double?
+    @Option(help: "Resolve only above this probability for every kind of candidate (default: the model's calibrated threshold per kind).") var threshold: Double?
 
     @Flag(help: "Score the resolver without a model: clean token merges only.") var noModel = false
 

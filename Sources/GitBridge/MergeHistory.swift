@@ -35,12 +35,64 @@ public struct HistorySelection: Sendable {
     public static let branchesAndTags = ["refs/heads", "refs/tags"]
     public static let everyReference = ["refs/*"]
 
-    public init(revision: String? = nil, maximumMerges: Int? = nil, since: Date? = nil, references: [String] = HistorySelection.branchesAndTags) {
+    /// One part of a split of the merges over several runs (machines, batch jobs); nil takes them all.
+    public var shard: Shard?
+
+    public init(revision: String? = nil, maximumMerges: Int? = nil, since: Date? = nil, references: [String] = HistorySelection.branchesAndTags,
+                shard: Shard? = nil) {
         self.revision = revision
         self.maximumMerges = maximumMerges
         self.since = since
         self.references = references
+        self.shard = shard
     }
+}
+
+/// Part `index` (1-based) of `count`: a split that depends only on what is split (a merge's commit id, a
+/// repository's name), so that every machine computes the same parts and together they hold everything once.
+public struct Shard: Sendable, Hashable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    /// Reads `I/N` with 1 <= I <= N; nil otherwise.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (1...count).contains(index) else { return nil }
+        (self.index, self.count) = (index, count)
+    }
+
+    public var description: String { "\(index)/\(count)" }
+
+    /// Whether the item with this stable digest belongs to the part.
+    public func holds(digest: UInt64) -> Bool { Int(digest % UInt64(count)) == index - 1 }
+
+    /// Whether the item named `name` belongs to the part (a repository of a list).
+    public func holds(name: String) -> Bool {
+        // FNV-1a: stable across runs and machines, unlike Swift's seeded hashValue.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return holds(digest: hash)
+    }
+}
+
+/// A merge commit selected for replay.
+public struct MergeCommitID: Sendable, Hashable {
+    let bytes: [UInt8]
+    /// The commit id in hex.
+    public var hex: String { Repository.hex(oid) }
+
+    init(_ oid: git_oid) {
+        bytes = withUnsafeBytes(of: oid.id) { Array($0) }
+    }
+
+    var oid: git_oid {
+        var oid = git_oid()
+        withUnsafeMutableBytes(of: &oid.id) { $0.copyBytes(from: bytes) }
+        return oid
+    }
+
+    /// The first eight bytes of the id: uniformly spread, so a fair key for shards.
+    var digest: UInt64 { bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
 }
 
 /// Why a conflicted file of a replayed merge was not used; counted, never fatal.
@@ -63,8 +115,6 @@ public final class MergeHistory {
     public private(set) var skipped: [ReplaySkip: Int] = [:]
     /// Two-parent merges visited, conflicted or not.
     public private(set) var mergesReplayed = 0
-    /// Called after each merge with (merges done, merges selected).
-    public var onProgress: ((Int, Int) -> Void)?
 
     /// In-memory object store that takes the blobs libgit2's merge writes, so replaying never writes
     /// to the repository and never pays for loose-object files; emptied after every merge.
@@ -82,20 +132,8 @@ public final class MergeHistory {
         git_odb_free(database)
     }
 
-    /// Calls `body` for each selected merge, oldest first; `body` returns false to stop.
-    public func replay(_ selection: HistorySelection, _ body: (ReplayedMerge) throws -> Bool) throws {
-        let ids = try mergeCommits(selection)
-        let total = min(ids.count, selection.maximumMerges ?? ids.count)
-        for id in ids {
-            defer { onProgress?(mergesReplayed, total) }
-            guard let merge = try replay(id) else { continue }
-            if try !body(merge) { return }
-            if let maximum = selection.maximumMerges, mergesReplayed >= maximum { return }
-        }
-    }
-
-    /// Merge commits in the selection, oldest first.
-    func mergeCommits(_ selection: HistorySelection) throws -> [git_oid] {
+    /// Merge commits in the selection, oldest first: its shard, and at most its maximum.
+    public func mergeCommits(_ selection: HistorySelection) throws -> [MergeCommitID] {
         var walk: OpaquePointer?
         try LibGit2.check("starting the history walk") { git_revwalk_new(&walk, repository.pointer) }
         defer { git_revwalk_free(walk) }
@@ -115,7 +153,7 @@ public final class MergeHistory {
             if selection.references == HistorySelection.branchesAndTags { _ = git_revwalk_push_head(walk) }
         }
         let since = selection.since.map { Int64($0.timeIntervalSince1970) }
-        var ids: [git_oid] = []
+        var ids: [MergeCommitID] = []
         var id = git_oid()
         while git_revwalk_next(&id, walk) == 0 {
             var commit: OpaquePointer?
@@ -129,14 +167,17 @@ public final class MergeHistory {
                 skipped[.octopusMerge, default: 0] += 1
                 continue
             }
-            ids.append(id)
+            let merge = MergeCommitID(id)
+            if let shard = selection.shard, !shard.holds(digest: merge.digest) { continue }
+            ids.append(merge)
+            if let maximum = selection.maximumMerges, ids.count >= maximum { break }
         }
         return ids
     }
 
-    /// Merges the two parents of `id` again and collects its text conflicts.
-    func replay(_ id: git_oid) throws -> ReplayedMerge? {
-        var id = id
+    /// Merges the two parents of `merge` again and collects its text conflicts; nil when its parents cannot be read.
+    public func replay(_ merge: MergeCommitID) throws -> ReplayedMerge? {
+        var id = merge.oid
         var commit: OpaquePointer?
         try LibGit2.check("reading commit") { git_commit_lookup(&commit, repository.pointer, &id) }
         defer { git_commit_free(commit) }
@@ -159,7 +200,7 @@ public final class MergeHistory {
         git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
         var index: OpaquePointer?
         defer { if let scratchObjects { git_mempack_reset(scratchObjects) } }
-        guard merge(ours: ours, theirs: theirs, bases: bases, options: &options, into: &index) == 0 else {
+        guard self.merge(ours: ours, theirs: theirs, bases: bases, options: &options, into: &index) == 0 else {
             skipped[.mergeFailed, default: 0] += 1
             return nil
         }

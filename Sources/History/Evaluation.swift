@@ -3,12 +3,42 @@ import GitBridge
 import MergeCore
 import Resolver
 
-/// One point of the resolver's precision/coverage trade-off.
+/// One point of the resolver's precision/coverage trade-off: what it would have resolved taking only
+/// candidates at or above `threshold`. Counts, so that reports of several shards or repositories add up.
 public struct CurvePoint: Sendable, Codable, Hashable {
     public var threshold: Double
-    public var precision: Double
-    public var coverage: Double
-    public var accuracy: Double
+    public var resolved: Int
+    public var correct: Int
+    /// Regions scored (the coverage denominator).
+    public var regions: Int
+
+    /// nil when nothing was resolved: the precision of nothing is undefined, not 0%.
+    public var precision: Double? { resolved == 0 ? nil : Double(correct) / Double(resolved) }
+    public var coverage: Double { regions == 0 ? 0 : Double(resolved) / Double(regions) }
+    public var accuracy: Double { regions == 0 ? 0 : Double(correct) / Double(regions) }
+
+    public init(threshold: Double, resolved: Int, correct: Int, regions: Int) {
+        (self.threshold, self.resolved, self.correct, self.regions) = (threshold, resolved, correct, regions)
+    }
+
+    enum CodingKeys: String, CodingKey { case threshold, resolved, correct, regions, precision, coverage, accuracy }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(threshold: try container.decode(Double.self, forKey: .threshold), resolved: try container.decode(Int.self, forKey: .resolved),
+                  correct: try container.decode(Int.self, forKey: .correct), regions: try container.decode(Int.self, forKey: .regions))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encode(resolved, forKey: .resolved)
+        try container.encode(correct, forKey: .correct)
+        try container.encode(regions, forKey: .regions)
+        try container.encode(precision, forKey: .precision)
+        try container.encode(coverage, forKey: .coverage)
+        try container.encode(accuracy, forKey: .accuracy)
+    }
 }
 
 /// The result of `mergebert eval`: what happened on a repository's history, for the resolver and the baselines.
@@ -36,6 +66,14 @@ public struct EvaluationReport: Sendable, Codable {
     public var skipped: [String: Int] = [:]
     /// What produced the report, so that two reports can be told apart.
     public var provenance: Provenance?
+    /// Code-file scores per repository (one entry, or one per repository of a combined report).
+    public var byRepository: [String: [String: ToolScore]] = [:]
+    /// Every merge with a counted region, in history order (the HTML report's per-merge table).
+    public var merges: [MergeSummary] = []
+    /// Regions resolved wrongly (all, up to `Evaluation.wrongExamples`) and left (the first `Evaluation.leftExamples`).
+    public var examples: [RegionExample] = []
+    /// Wrong or left regions beyond those limits, not in `examples`.
+    public var examplesOmitted = 0
 
     /// The tool, model and selection behind a report.
     public struct Provenance: Sendable, Codable, Hashable {
@@ -50,9 +88,14 @@ public struct EvaluationReport: Sendable, Codable {
         public var references: [String]?
         public var maximumMerges: Int?
         public var since: String?
+        /// The part of a split replayed (`I/N`), nil for every merge.
+        public var shard: String?
+        /// For a combined report (`eval --merge-json`): the reports it adds up, by repository and shard.
+        public var parts: [String]?
 
         public init(toolVersion: String, model: String?, modelDigest: String?, thresholds: [CandidateFamily: Double]?, revision: String?,
-                    references: [String]?, maximumMerges: Int?, since: String?) {
+                    references: [String]?, maximumMerges: Int?, since: String?, shard: String? = nil) {
+            self.shard = shard
             self.references = references
             (self.toolVersion, self.model, self.modelDigest) = (toolVersion, model, modelDigest)
             self.thresholds = thresholds.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.rawValue, $0.value) }) }
@@ -60,7 +103,7 @@ public struct EvaluationReport: Sendable, Codable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case model, thresholds, revision, since, references
+            case model, thresholds, revision, since, references, shard, parts
             case toolVersion = "tool_version", modelDigest = "model_digest", maximumMerges = "max_merges"
         }
     }
@@ -69,6 +112,7 @@ public struct EvaluationReport: Sendable, Codable {
         case repo, files, regions, duplicates, unique, seconds, tools, code, curve, skipped, provenance
         case mergesReplayed = "merges_replayed", mergesWithConflicts = "merges_with_conflicts"
         case regionsLocated = "regions_located", byLanguage = "by_language", byLabel = "by_label", codeCurve = "code_curve"
+        case byRepository = "by_repository", merges, examples, examplesOmitted = "examples_omitted"
     }
 
     public init(repo: String) {
@@ -80,6 +124,9 @@ public struct EvaluationReport: Sendable, Codable {
 public struct Evaluation {
     public var scanner: RegionScanner
     public var unique: Bool
+    /// How many wrongly resolved and how many left regions the report keeps as examples.
+    public var wrongExamples = 1000
+    public var leftExamples = 300
 
     public init(scanner: RegionScanner, unique: Bool) {
         self.scanner = scanner
@@ -87,7 +134,7 @@ public struct Evaluation {
     }
 
     /// `regions`, when given, receives one line per located region counted: what was decided and whether it was right.
-    public func run(repository: Repository, name: String, progress: ((Int, Int) -> Void)? = nil,
+    public func run(repository: Repository, name: String, progress: ((RegionScanner.Progress) -> Void)? = nil,
                     regions regionSink: ((RegionDecisionLine) throws -> Void)? = nil) throws -> EvaluationReport {
         let started = Date()
         var report = EvaluationReport(repo: name)
@@ -96,7 +143,8 @@ public struct Evaluation {
         var candidates: [(probability: Double, correct: Bool)] = []
         var codeCandidates: [(probability: Double, correct: Bool)] = []
         var codeRegionsLocated = 0
-        let totals = try scanner.scan(repository: repository, progress: progress) { region, _ in
+        var leftKept = 0, wrongKept = 0
+        let totals = try scanner.scan(repository: repository, progress: progress) { region, merge in
             if unique {
                 guard seen.insert(region.key).inserted else {
                     report.duplicates += 1
@@ -104,8 +152,23 @@ public struct Evaluation {
                 }
             }
             report.regions += 1
+            if report.merges.last?.commit != merge.commit { report.merges.append(MergeSummary(repo: name, merge: merge)) }
+            report.merges[report.merges.count - 1].regions += 1
             guard let developer = region.developer else { return }
             report.regionsLocated += 1
+            if let written = region.suggestion {
+                report.merges[report.merges.count - 1].resolved += 1
+                if Reproduction.reproduces(written, developer) { report.merges[report.merges.count - 1].right += 1 }
+            }
+            if let example = RegionExample(repo: name, region: region, developer: developer) {
+                let kept = example.status == .wrong ? wrongKept < wrongExamples : leftKept < leftExamples
+                if kept {
+                    report.examples.append(example)
+                    if example.status == .wrong { wrongKept += 1 } else { leftKept += 1 }
+                } else {
+                    report.examplesOmitted += 1
+                }
+            }
             let tokenMerge = region.tokenMerge()
             let tokenMerged = tokenMerge.cleanResult?.joinedBytes
             for tool in Tool.allCases {
@@ -134,6 +197,7 @@ public struct Evaluation {
         for tool in Tool.allCases where report.tools[tool.rawValue] == nil { report.tools[tool.rawValue] = ToolScore() }
         report.curve = Self.curve(candidates, regions: report.regionsLocated)
         report.codeCurve = Self.curve(codeCandidates, regions: codeRegionsLocated)
+        report.byRepository = [name: report.code]
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
@@ -147,10 +211,7 @@ extension Evaluation {
     static func curve(_ candidates: [(probability: Double, correct: Bool)], regions: Int) -> [CurvePoint] {
         thresholds.map { threshold in
             let taken = candidates.filter { $0.probability >= threshold }
-            let correct = taken.filter(\.correct).count
-            return CurvePoint(threshold: threshold, precision: taken.isEmpty ? 0 : Double(correct) / Double(taken.count),
-                              coverage: regions == 0 ? 0 : Double(taken.count) / Double(regions),
-                              accuracy: regions == 0 ? 0 : Double(correct) / Double(regions))
+            return CurvePoint(threshold: threshold, resolved: taken.count, correct: taken.filter(\.correct).count, regions: regions)
         }
     }
 }
@@ -180,8 +241,10 @@ extension EvaluationReport {
         for (title, points) in [("all located regions", curve), ("code files", codeCurve)] where points.contains(where: { $0.coverage > 0 }) {
             lines.append("")
             lines.append("mergebert by threshold, \(title) (precision / coverage):")
-            lines.append(points.map { String(format: "%.2f: %.1f%% / %.1f%%", $0.threshold, $0.precision * 100, $0.coverage * 100) }
-                .joined(separator: "  "))
+            lines.append(points.map { point in
+                let precision = point.precision.map { String(format: "%.1f%%", $0 * 100) } ?? "—"
+                return String(format: "%.2f: ", point.threshold) + precision + String(format: " / %.1f%%", point.coverage * 100)
+            }.joined(separator: "  "))
         }
         if !byLabel.isEmpty {
             lines.append("")

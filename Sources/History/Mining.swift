@@ -60,7 +60,7 @@ public struct Miner {
     }
 
     /// Calls `emit` with each record, deterministically, in history order.
-    public func mine(repository: Repository, name: String, seenKeys: inout Set<String>, progress: ((Int, Int) -> Void)? = nil,
+    public func mine(repository: Repository, name: String, seenKeys: inout Set<String>, progress: ((RegionScanner.Progress) -> Void)? = nil,
                      emit: (MinedRecord) throws -> Void) throws -> Summary {
         var summary = Summary(totals: RegionScanner.Totals())
         var seen = seenKeys

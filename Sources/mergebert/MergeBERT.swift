@@ -62,12 +62,14 @@ enum CommandLineError: Error, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case unwritable(path: String, reason: String)
     case jsonNeedsOutputFile
+    case nothingSelected(String)
 
     var description: String {
         switch self {
         case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
         case .unwritable(let path, let reason): "cannot write \(path): \(reason)"
         case .jsonNeedsOutputFile: "--json prints the report on stdout: give -o FILE for the merged text"
+        case .nothingSelected(let what): "\(what): nothing to do (check the list and the shard)"
         }
     }
 }

@@ -238,3 +238,39 @@ import TestSupport
         }
     }
 }
+
+/// `eval` on all cores, in shards, and as a page: the command line gives the same numbers every way.
+@Suite struct ParallelEvaluationTests {
+    @Test func jobsShardsAndMergedShardsAgree() throws {
+        let history = try ScriptedHistory()
+        defer { history.remove() }
+        try history.addConflictingMerges(12)
+        let environment = CommandRunner.environment(home: history.directory)
+        func eval(_ arguments: String...) throws -> [String: Any] {
+            let result = try CommandRunner.run(CommandRunner.mergebert, ["eval", "--no-model", "--unique"] + arguments, in: history.directory,
+                                               environment: environment)
+            #expect(result.status == 0, "\(result.standardError)")
+            let path = try #require(arguments.firstIndex(of: "--json").map { arguments[$0 + 1] })
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: history.directory.appendingPathComponent(path))) as? [String: Any])
+            object["seconds"] = nil
+            return object
+        }
+        let one = try eval("--jobs", "1", "--json", "one.json")
+        let four = try eval("--jobs", "4", "--json", "four.json")
+        #expect(Set(one.keys) == Set(four.keys))
+        for key in one.keys { #expect((one[key] as? NSObject) == (four[key] as? NSObject), "\(key) differs with --jobs 4") }
+        #expect(one["merges_replayed"] as? Int == 14)
+
+        for index in 1...3 { _ = try eval("--shard", "\(index)/3", "--json", "part\(index).json") }
+        let merged = try eval("--merge-json", "part1.json", "part2.json", "part3.json", "--json", "merged.json", "--html", "merged.html")
+        for key in ["merges_replayed", "regions", "regions_located", "tools", "code", "curve", "by_label"] {
+            #expect(NSDictionary(dictionary: merged).value(forKey: key) as? NSObject == NSDictionary(dictionary: one).value(forKey: key) as? NSObject, "\(key)")
+        }
+        #expect((merged["provenance"] as? [String: Any])?["parts"] as? [String] != nil)
+        let page = try CommandRunner.read(history.directory.appendingPathComponent("merged.html"))
+        #expect(page.contains("data-key=\"regions\">\(one["regions"] as! Int)<"))
+
+        let bad = try CommandRunner.run(CommandRunner.mergebert, ["eval", "--shard", "4/3"], in: history.directory, environment: environment)
+        #expect(bad.status != 0 && bad.standardError.contains("--shard"))
+    }
+}

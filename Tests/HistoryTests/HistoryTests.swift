@@ -6,79 +6,6 @@ import MergeCore
 import Resolver
 import TestSupport
 
-/// A small scripted history with known conflicts and known resolutions.
-///
-/// Merge 1 (topic into main) conflicts in A.java twice (one region the token merge resolves as the developer
-/// did, one where the developer took ours), in a binary file and in a file renamed on one side.
-/// Merge 2 conflicts in C.java, and the developer also rewrote the lines around it: that region cannot be located.
-struct ScriptedHistory {
-    let directory: URL
-
-    static let classBase = "class A {\n  void f() {\n    call(alpha, beta);\n  }\n  int g() {\n    return keep(1);\n  }\n}\n"
-    static let classOurs = "class A {\n  void f() {\n    call(gamma, beta);\n  }\n  int g() {\n    return keep(2);\n  }\n}\n"
-    static let classTheirs = "class A {\n  void f() {\n    call(alpha, delta);\n  }\n  int g() {\n    return keep(3);\n  }\n}\n"
-    static let classResolved = "class A {\n  void f() {\n    call(gamma, delta);\n  }\n  int g() {\n    return keep(2);\n  }\n}\n"
-    static let renamedBase = (1...12).map { "line \($0) of the old file\n" }.joined()
-
-    init() throws {
-        directory = try CommandRunner.temporaryDirectory("history")
-        let environment = CommandRunner.environment(home: directory)
-        func git(_ arguments: String...) throws {
-            let result = try CommandRunner.git(arguments, in: directory, environment: environment)
-            _ = result
-        }
-        func write(_ path: String, _ text: String) throws { try CommandRunner.write(text, to: directory.appendingPathComponent(path)) }
-        try git("init", "-q", "-b", "main")
-        try write("A.java", Self.classBase)
-        try write("data.bin", "head\u{0}base\n")
-        try write("Old.java", Self.renamedBase)
-        try write("C.java", "// header\nint c = 1;\n// footer\n")
-        try git("add", "-A"); try git("commit", "-qm", "base")
-
-        try git("checkout", "-qb", "topic")
-        try write("A.java", Self.classTheirs)
-        try write("data.bin", "head\u{0}theirs\n")
-        try git("mv", "Old.java", "New.java")
-        try write("New.java", Self.renamedBase.replacingOccurrences(of: "line 6 of", with: "line six of"))
-        try git("add", "-A"); try git("commit", "-qm", "theirs")
-
-        try git("checkout", "-q", "main")
-        try write("A.java", Self.classOurs)
-        try write("data.bin", "head\u{0}ours\n")
-        try write("Old.java", Self.renamedBase.replacingOccurrences(of: "line 6 of", with: "line 6 (ours) of"))
-        try git("add", "-A"); try git("commit", "-qm", "ours")
-        try git("merge", "-q", "topic")
-        try write("A.java", Self.classResolved)
-        try write("data.bin", "head\u{0}ours\n")
-        try git("add", "-A"); try git("commit", "-qm", "Merge branch 'topic'")
-
-        try git("checkout", "-qb", "topic2")
-        try write("C.java", "// header\nint c = 3;\n// footer\n")
-        try git("commit", "-qam", "theirs 2")
-        try git("checkout", "-q", "main")
-        try write("C.java", "// header\nint c = 2;\n// footer\n")
-        try git("commit", "-qam", "ours 2")
-        try git("merge", "-q", "topic2")
-        try write("C.java", "// new header\nint c = 23;\n// new footer\n")
-        try git("add", "-A"); try git("commit", "-qm", "Merge branch 'topic2'")
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
-
-    /// A second branch from the base makes the same change as main and merges topic the same way:
-    /// the (A, O, B) triples of A.java repeat, as in merge-forward histories.
-    func repeatFirstMerge() throws {
-        let environment = CommandRunner.environment(home: directory)
-        func git(_ arguments: String...) throws { _ = try CommandRunner.git(arguments, in: directory, environment: environment) }
-        try git("checkout", "-q", "-b", "maintenance", "main~4")
-        try CommandRunner.write(Self.classOurs, to: directory.appendingPathComponent("A.java"))
-        try git("commit", "-qam", "the same change again")
-        try git("merge", "-q", "topic")
-        try CommandRunner.write(Self.classResolved, to: directory.appendingPathComponent("A.java"))
-        try git("add", "-A"); try git("commit", "-qm", "Merge branch 'topic' into maintenance")
-    }
-}
-
 @Suite(.serialized) struct HistoryTests {
     @Test func evalCountsAndScoresEveryRegion() throws {
         let history = try ScriptedHistory()
@@ -182,6 +109,75 @@ struct ScriptedHistory {
         #expect(values[0] == 0 && values[1] == 1 && values[2] == 1 && values[3] == 0)
         #expect(records[2].features.values.allSatisfy { $0 != 0 } && records[0].features["region"] == 1)
         #expect(records[0].features["token_merge_clean"] == 1 && records[1].features["token_merge_clean"] == nil)
+    }
+
+    /// The merges replayed on four threads give byte for byte the report and the region lines of one thread.
+    @Test func parallelReplayGivesTheSameReport() throws {
+        let history = try ScriptedHistory()
+        defer { history.remove() }
+        try history.addConflictingMerges(12)
+        let repository = try Repository(discoveringFrom: history.directory.path)
+        func run(jobs: Int) throws -> (report: Data, lines: [Data]) {
+            var lines: [Data] = []
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            var report = try Evaluation(scanner: RegionScanner(selection: HistorySelection(), jobs: jobs), unique: true)
+                .run(repository: repository, name: "s", regions: { lines.append(try encoder.encode($0)) })
+            report.seconds = 0
+            return (try encoder.encode(report), lines)
+        }
+        let one = try run(jobs: 1), four = try run(jobs: 4)
+        #expect(one.report == four.report)
+        #expect(one.lines == four.lines && one.lines.count == 14)
+    }
+
+    /// Shards split the merges by commit id: each merge is in exactly one, and the parts add up to the whole.
+    @Test func shardsSplitTheMergesOnceAndAddUp() throws {
+        let history = try ScriptedHistory()
+        defer { history.remove() }
+        try history.addConflictingMerges(12)
+        let repository = try Repository(discoveringFrom: history.directory.path)
+        func report(_ shard: Shard?) throws -> EvaluationReport {
+            try Evaluation(scanner: RegionScanner(selection: HistorySelection(shard: shard)), unique: false).run(repository: repository, name: "s")
+        }
+        let whole = try report(nil)
+        let parts = try (1...3).map { try report(Shard("\($0)/3")!) }
+        #expect(whole.mergesReplayed == 14)
+        #expect(parts.map(\.mergesReplayed).reduce(0, +) == 14 && parts.allSatisfy { $0.mergesReplayed < 14 })
+        #expect(Set(parts.flatMap { $0.merges.map(\.commit) }).count == whole.merges.count)
+        let combined = try EvaluationReport.combining(parts, name: "s")
+        #expect(combined.tools == whole.tools && combined.code == whole.code && combined.byLanguage == whole.byLanguage)
+        #expect(combined.curve == whole.curve && combined.byLabel == whole.byLabel && combined.regions == whole.regions)
+        #expect(combined.examples.count == whole.examples.count)
+        #expect(Shard("0/3") == nil && Shard("4/3") == nil && Shard("2/3")?.index == 2 && Shard("x") == nil)
+    }
+
+    /// The page shows the report's own numbers, holds every merge and example, and loads nothing.
+    @Test func theHTMLPageShowsTheReportsNumbers() throws {
+        let history = try ScriptedHistory()
+        defer { history.remove() }
+        try history.addConflictingMerges(6)
+        let repository = try Repository(discoveringFrom: history.directory.path)
+        let report = try Evaluation(scanner: RegionScanner(selection: HistorySelection()), unique: false).run(repository: repository, name: "s<&>")
+        let html = EvaluationPage(report: report).html
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.hasSuffix("</html>\n"))
+        for forbidden in ["<script", "src=", "href=", "<link", "@import", "url("] { #expect(!html.contains(forbidden), "\(forbidden)") }
+        #expect(html.contains("s&lt;&amp;&gt;") && !html.contains("s<&>"))
+        func figure(_ key: String) -> String? {
+            guard let range = html.range(of: "data-key=\"\(key)\">") else { return nil }
+            return String(html[range.upperBound...].prefix { $0 != "<" })
+        }
+        let code = report.code["mergebert"]!
+        #expect(figure("merges_replayed") == "\(report.mergesReplayed)" && figure("regions") == "\(report.regions)")
+        #expect(figure("regions_located") == "\(report.regionsLocated)")
+        #expect(figure("precision") == String(format: "%.1f%%", code.precision * 100))
+        #expect(figure("coverage") == String(format: "%.1f%%", code.coverage * 100))
+        #expect(html.components(separatedBy: "<details class=\"example").count - 1 == report.examples.count)
+        #expect(report.examples.contains { $0.status == .wrong } && report.examples.contains { $0.status == .left })
+        let mergeTable = try #require(html.range(of: "<table id=\"merges\">").map { html[$0.lowerBound...] })
+        let mergeRows = mergeTable[..<mergeTable.range(of: "</table>")!.lowerBound].components(separatedBy: "<tr>").count - 2
+        #expect(mergeRows == report.merges.count && report.merges.count == 8)
+        #expect(html.contains("<svg id=\"curve\"") && html.contains("class=\"baseline\""))
     }
 
     @Test func locatorNeedsUniqueBookends() {

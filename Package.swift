@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mergebert", targets: ["mergebert"]),
+        .executable(name: "mergebert-driver", targets: ["mergebert-driver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,16 +20,23 @@ let package = Package(
 
         // Pure merge engine: tokenizer, sequence diff, three-way merge, markers, patterns.
         .target(name: "MergeCore"),
+        // What the driver needs before anything heavy loads: its command line, the git operation running it,
+        // plain file IO, the clean line merge. No Foundation, libgit2 or OpenBLAS.
+        .target(name: "DriverCore", dependencies: ["MergeCore"]),
         // libgit2 wrapper: merge_file, repositories, index stages, config.
-        .target(name: "GitBridge", dependencies: ["CLibGit2", "MergeCore"]),
+        .target(name: "GitBridge", dependencies: ["CLibGit2", "MergeCore", "DriverCore"]),
         // Tensors on CBLAS, safetensors, the Transformer encoder.
         .target(name: "Encoder", dependencies: ["COpenBLAS"]),
         // The pipeline: line merge, token merge, decision, rendering, report.
         .target(name: "Resolver", dependencies: ["MergeCore", "GitBridge", "Encoder"]),
         // Replaying merge histories: locating developers' resolutions, metrics, eval and mine.
         .target(name: "History", dependencies: ["Resolver", "GitBridge", "MergeCore", "Encoder"]),
+        // The driver git runs for every file both sides changed: clean merges here, the rest through `mergebert driver`.
+        // Linked with the Swift runtime inside (no shared Swift libraries to load at each start).
+        .executableTarget(name: "mergebert-driver", dependencies: ["DriverCore", "MergeCore"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]),
         .executableTarget(name: "mergebert", dependencies: [
-            "Resolver", "GitBridge", "MergeCore", "Encoder", "History",
+            "Resolver", "GitBridge", "MergeCore", "Encoder", "History", "DriverCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

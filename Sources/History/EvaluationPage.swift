@@ -30,7 +30,7 @@ public struct EvaluationPage {
         h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
         table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .6em;text-align:right;border-bottom:1px solid #eee}
         td:first-child,th:first-child{text-align:left}.bar{display:inline-block;height:.8em;background:#4a7}
-        .bar.wrong{background:#c54}.figure{font-size:1.6em;font-weight:600}.headline td{text-align:left}
+        .bar.wrong{background:#c54}.bar.left{background:#ddd}.figure{font-size:1.6em;font-weight:600}.headline td{text-align:left}
         pre{background:#f7f7f7;padding:.4em;overflow-x:auto;margin:.2em 0;font-size:12px}
         .add{background:#dfd}.del{background:#fdd}details{margin:.6em 0;border:1px solid #ddd;padding:.3em .6em}
         summary{cursor:pointer}.sides{display:grid;grid-template-columns:1fr 1fr;gap:.5em}.muted{color:#777}
@@ -118,9 +118,10 @@ public struct EvaluationPage {
             rows += "<tr><td>\(escape(language))</td><td>\(score.regions)</td><td>\(score.resolved)</td><td>\(score.correct)</td>"
                 + "<td>\(score.resolved - score.correct)</td><td>\(percent(score.resolved == 0 ? nil : score.precision))</td><td>"
                 + "<span class=\"bar\" style=\"width:\(Int(Double(score.correct) * scale))px\"></span>"
-                + "<span class=\"bar wrong\" style=\"width:\(Int(Double(score.resolved - score.correct) * scale))px\"></span></td></tr>"
+                + "<span class=\"bar wrong\" style=\"width:\(Int(Double(score.resolved - score.correct) * scale))px\"></span>"
+                + "<span class=\"bar left\" style=\"width:\(Int(Double(score.regions - score.resolved) * scale))px\"></span></td></tr>"
         }
-        return "<h2>By language</h2><p class=\"muted\">Bars: regions resolved right (green) and wrong (red).</p>" + rows + "</table>"
+        return "<h2>By language</h2><p class=\"muted\">Bars: regions resolved right (green), wrong (red), left with markers (grey).</p>" + rows + "</table>"
     }
 
     var repositorySection: String {

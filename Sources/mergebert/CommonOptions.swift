@@ -1,4 +1,5 @@
 import ArgumentParser
+import DriverCore
 import Foundation
 import GitBridge
 import MergeCore
@@ -66,21 +67,18 @@ func loadResolutionModel(explicit: String?) -> Result<ResolutionModel?, Error> {
 
 func readFile(_ path: String) throws -> [UInt8] {
     do {
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        return try PlainFile.read(path)
     } catch {
-        throw CommandLineError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        throw CommandLineError.unreadable(path: path, reason: error.reason)
     }
 }
 
 /// Replaces `path` atomically (temporary file in the same folder, then rename), keeping its permissions.
 func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let permissions = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions]
     do {
-        try Data(bytes).write(to: url, options: .atomic)
-        if let permissions { try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: path) }
+        try PlainFile.writeAtomically(bytes, to: path)
     } catch {
-        throw CommandLineError.unwritable(path: path, reason: (error as NSError).localizedDescription)
+        throw CommandLineError.unwritable(path: path, reason: error.reason)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import DriverCore
 import Foundation
 import GitBridge
 import MergeCore
@@ -45,20 +46,15 @@ struct Driver: ParsableCommand {
             return 2
         }
         let name = arguments.path ?? ours
-        // git calls the driver for every file both sides changed; most merge cleanly line by line. Their
-        // text depends on nothing but the diff git would use: no repository, labels or model needed.
         let operation = GitOperation.fromProcessAncestry()
-        if ![baseBytes, oursBytes, theirsBytes].contains(where: isBinaryForGit) {
-            let merge = LineMerge(base: baseBytes, ours: oursBytes, theirs: theirsBytes, flavor: operation.flavor)
-            if !merge.merge.hasConflicts {
-                do {
-                    try writeFileAtomically(merge.render(style: .merge, markers: ConflictMarkers()), to: ours)
-                } catch {
-                    printError("mergebert: \(error)")
-                    return 2
-                }
-                return 0
+        if let merged = CleanLineMerge.text(base: baseBytes, ours: oursBytes, theirs: theirsBytes, flavor: operation.flavor) {
+            do {
+                try writeFileAtomically(merged, to: ours)
+            } catch {
+                printError("mergebert: \(error)")
+                return 2
             }
+            return 0
         }
         let context = GitMergeContext.discover(
             path: arguments.path, markerSize: arguments.markerSize,

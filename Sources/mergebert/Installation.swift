@@ -36,10 +36,16 @@ struct Installation {
         }
     }
 
-    /// The driver command line git will run: the running executable's absolute path (never a PATH lookup
-    /// or a path relative to where `install` ran), quoted for the shell git starts it with.
+    /// The driver command line git will run: an absolute path (never a PATH lookup or a path relative to
+    /// where `install` ran), quoted for the shell git starts it with. `mergebert-driver` next to the running
+    /// executable when it is there (clean files never load the full program), else `mergebert driver`.
     static var driverCommand: String {
-        "\(shellQuoted(RunningExecutable.path)) driver %O %A %B %L %P %S %X %Y"
+        let executable = RunningExecutable.path
+        let fastDriver = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mergebert-driver").path
+        if FileManager.default.isExecutableFile(atPath: fastDriver) {
+            return "\(shellQuoted(fastDriver)) %O %A %B %L %P %S %X %Y"
+        }
+        return "\(shellQuoted(executable)) driver %O %A %B %L %P %S %X %Y"
     }
 
     /// `text` as one shell word: left bare when it is plainly safe, else single-quoted.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DriverCore
 import Foundation
 import Resolver
 

@@ -66,6 +66,35 @@ import TestSupport
         #expect(try scenario.mergebert("doctor").status == 1)
     }
 
+    /// `install` from the build tree registers `mergebert-driver`: clean files are written by it, conflicts go on
+    /// to `mergebert driver`. A `mergebert-driver` without `mergebert` beside it still leaves git's line merge,
+    /// fails the file, and `install --check` says the install is broken.
+    @Test func theFastDriverHandsConflictsOnAndFailsSafelyAlone() throws {
+        let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.clashing)
+        defer { scenario.remove() }
+        let alone = try scenario.gitAlone("A.java", ["merge", "topic"])
+        try scenario.mergebert("install", "--local")
+        let command = try scenario.git("config", "merge.mergebert.driver").output
+        let fastDriver = CommandRunner.mergebert.deletingLastPathComponent().appendingPathComponent("mergebert-driver")
+        #expect(command.hasPrefix(fastDriver.resolvingSymlinksInPath().path + " %O %A %B %L %P"), "\(command)")
+        let merge = try scenario.git("merge", "topic")
+        #expect(merge.status == 1)
+        #expect(try scenario.read("A.java") == alone.text)
+        try scenario.git("merge", "--abort")
+
+        let lonely = scenario.directory.appendingPathComponent("lonely")
+        try FileManager.default.createDirectory(at: lonely, withIntermediateDirectories: true)
+        let copy = lonely.appendingPathComponent("mergebert-driver")
+        try FileManager.default.copyItem(at: fastDriver, to: copy)
+        try scenario.git("config", "merge.mergebert.driver", "\(copy.path) %O %A %B %L %P")
+        let broken = try scenario.git("merge", "topic")
+        #expect(broken.status == 1)
+        let text = try scenario.read("A.java")
+        #expect(text.contains("<<<<<<< ") && text.contains("call(gamma, beta);") && text.contains("call(zeta, beta);"), "\(text)")
+        #expect(broken.standardError.contains("mergebert-driver: cannot run \(lonely.path)/mergebert"), "\(broken.standardError)")
+        #expect(try scenario.mergebert("install", "--check", "A.java").status == 1)
+    }
+
     /// Options the driver does not know never stop git's merge from reaching the file.
     @Test func unknownOptionsInTheDriverLineKeepGitsMerge() throws {
         let scenario = try ScenarioRepository(file: "A.java", base: Self.base, ours: Self.ours, theirs: Self.clashing)
@@ -86,7 +115,7 @@ import TestSupport
         defer { scenario.remove() }
         try scenario.mergebert("install", "--local")
         let command = try scenario.git("config", "merge.mergebert.driver").output
-        try scenario.git("config", "merge.mergebert.driver", command.replacingOccurrences(of: " driver ", with: " driver --threshold 1.1 "))
+        try scenario.git("config", "merge.mergebert.driver", command.replacingOccurrences(of: " %O ", with: " --threshold 1.1 %O "))
         // 1.1 is not a probability: reported, ignored, and the clean token merge is written.
         let merge = try scenario.git("merge", "-q", "--no-edit", "topic")
         #expect(merge.status == 0)

@@ -1,29 +1,28 @@
-import Foundation
 
 /// The driver's command line, read leniently: nothing in it may stop git's merge from reaching `%A`.
 ///
 /// Positional arguments are git's placeholders in order: `%O %A %B %L %P %S %X %Y` (the last four
 /// optional; git 2.39 passes `%S %X %Y` literally). Options the driver understands are used; any other
 /// option is reported and ignored.
-struct DriverArguments: Equatable {
-    var base: String?
-    var ours: String?
-    var theirs: String?
-    var markerSize = 7
-    var path: String?
-    var baseLabel: String?
-    var oursLabel: String?
-    var theirsLabel: String?
-    var threshold: Double?
-    var model: String?
-    var noModel = false
+public struct DriverArguments: Equatable, Sendable {
+    public var base: String?
+    public var ours: String?
+    public var theirs: String?
+    public var markerSize = 7
+    public var path: String?
+    public var baseLabel: String?
+    public var oursLabel: String?
+    public var theirsLabel: String?
+    public var threshold: Double?
+    public var model: String?
+    public var noModel = false
     /// What was not understood, one entry per argument, for a one-line report.
-    var ignored: [String] = []
+    public var ignored: [String] = []
 
     /// Options that take a value, by name.
     static let valueOptions: Set<String> = ["--threshold", "--model"]
 
-    init(_ arguments: [String]) {
+    public init(_ arguments: [String]) {
         var positional: [String] = []
         var index = 0
         while index < arguments.count {
@@ -57,9 +56,9 @@ struct DriverArguments: Equatable {
         }
         // An option this version does not know may have taken a value: the three files are the first run
         // of three positional arguments that exist.
-        if positional.count > 3, !(0..<3).allSatisfy({ FileManager.default.fileExists(atPath: positional[$0]) }),
+        if positional.count > 3, !(0..<3).allSatisfy({ PlainFile.exists(positional[$0]) }),
            let start = (1...(positional.count - 3)).first(where: { start in
-               (start..<(start + 3)).allSatisfy { FileManager.default.fileExists(atPath: positional[$0]) } }) {
+               (start..<(start + 3)).allSatisfy { PlainFile.exists(positional[$0]) } }) {
             ignored += positional[..<start]
             positional.removeFirst(start)
         }

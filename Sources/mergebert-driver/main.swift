@@ -1,0 +1,52 @@
+// `mergebert-driver %O %A %B %L %P %S %X %Y`: the merge driver `mergebert install` registers when this
+// program sits next to `mergebert`.
+//
+// git runs the driver for every file both sides changed, and most of them merge cleanly line by line. This
+// program links nothing but the merge engine (no Foundation, libgit2 or OpenBLAS), so such a file costs
+// about what `git merge-file` costs: it writes git's clean merge and exits 0. Everything else (a conflict,
+// a binary file, an unreadable one, a write that fails) goes to `mergebert driver` with the same
+// arguments, in the same process (exec), which keeps every guarantee of the full driver.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DriverCore
+import MergeCore
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let parsed = DriverArguments(arguments)
+if let base = parsed.base, let ours = parsed.ours, let theirs = parsed.theirs,
+   let baseBytes = try? PlainFile.read(base), let oursBytes = try? PlainFile.read(ours), let theirsBytes = try? PlainFile.read(theirs),
+   let merged = CleanLineMerge.text(base: baseBytes, ours: oursBytes, theirs: theirsBytes, flavor: GitOperation.fromProcessAncestry().flavor),
+   (try? PlainFile.writeAtomically(merged, to: ours)) != nil {
+    exit(0)
+}
+
+/// `mergebert` in this program's folder, as the kernel names this program.
+func fullDriverPath() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    let own = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+    guard let slash = own.lastIndex(of: "/") else { return "mergebert" }
+    return String(own[...slash]) + "mergebert"
+}
+
+let full = fullDriverPath()
+var execArguments: [UnsafeMutablePointer<CChar>?] = (["mergebert", "driver"] + arguments).map { strdup($0) } + [nil]
+execv(full, &execArguments)
+
+// exec failed: mergebert itself is missing or broken. Leave git's line merge (default labels where git did
+// not pass its own) and fail, so that git reports the conflict and `mergebert doctor` the broken install.
+let reason = String(cString: strerror(errno))
+PlainFile.printError("mergebert-driver: cannot run \(full) (\(reason)); git's line merge written; reinstall with `mergebert install`")
+if let base = parsed.base, let ours = parsed.ours, let theirs = parsed.theirs,
+   let baseBytes = try? PlainFile.read(base), let oursBytes = try? PlainFile.read(ours), let theirsBytes = try? PlainFile.read(theirs),
+   ![baseBytes, oursBytes, theirsBytes].contains(where: isBinaryForGit) {
+    let markers = ConflictMarkers(oursLabel: parsed.oursLabel.flatMap { $0 == "%X" ? nil : $0 } ?? "ours",
+                                  baseLabel: parsed.baseLabel.flatMap { $0 == "%S" ? nil : $0 } ?? "base",
+                                  theirsLabel: parsed.theirsLabel.flatMap { $0 == "%Y" ? nil : $0 } ?? "theirs", size: parsed.markerSize)
+    let merge = LineMerge(base: baseBytes, ours: oursBytes, theirs: theirsBytes, flavor: GitOperation.fromProcessAncestry().flavor)
+    try? PlainFile.writeAtomically(merge.render(style: .merge, markers: markers), to: ours)
+}
+exit(2)

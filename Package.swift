@@ -34,11 +34,11 @@ let package = Package(
         // The driver git runs for every file both sides changed: clean merges here, the rest through `mergebert driver`.
         // Linked with the Swift runtime inside (no shared Swift libraries to load at each start).
         .executableTarget(name: "mergebert-driver", dependencies: ["DriverCore", "MergeCore"],
-                          linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]),
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]),
         .executableTarget(name: "mergebert", dependencies: [
             "Resolver", "GitBridge", "MergeCore", "Encoder", "History", "DriverCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-Xlinker", "-lFoundation", "-Xlinker", "-lFoundationInternationalization", "-Xlinker", "-lFoundationEssentials", "-Xlinker", "-lCoreFoundation", "-Xlinker", "-l_FoundationICU", "-Xlinker", "-l_FoundationCShims", "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-lswiftSynchronization", "-Xlinker", "-lstdc++", "-Xlinker", "--end-group"], .when(platforms: [.linux], configuration: .release))]),
 
         // Seeded random inputs and git helpers shared by the test targets.
         .target(name: "TestSupport", dependencies: ["MergeCore", "Encoder"], path: "Tests/TestSupport"),

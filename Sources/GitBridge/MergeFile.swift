@@ -52,6 +52,24 @@ public enum MergeFile {
         return MergeFileResult(text: text, isClean: result.automergeable != 0)
     }
 
+    /// Whether libgit2's merge of three texts, with the defaults `git_merge_trees` uses, has no conflict.
+    public static func mergesCleanly(base: [UInt8], ours: [UInt8], theirs: [UInt8]) throws -> Bool {
+        LibGit2.ensureInitialized()
+        var options = git_merge_file_options()
+        git_merge_file_options_init(&options, UInt32(GIT_MERGE_FILE_OPTIONS_VERSION))
+        var result = git_merge_file_result()
+        defer { git_merge_file_result_free(&result) }
+        try base.withUnsafeBufferPointer { baseBytes in
+            try ours.withUnsafeBufferPointer { oursBytes in
+                try theirs.withUnsafeBufferPointer { theirsBytes in
+                    var baseInput = input(baseBytes), oursInput = input(oursBytes), theirsInput = input(theirsBytes)
+                    try LibGit2.check("git_merge_file") { git_merge_file(&result, &baseInput, &oursInput, &theirsInput, &options) }
+                }
+            }
+        }
+        return result.automergeable != 0
+    }
+
     private static func input(_ bytes: UnsafeBufferPointer<UInt8>) -> git_merge_file_input {
         var input = git_merge_file_input()
         git_merge_file_input_init(&input, UInt32(GIT_MERGE_FILE_INPUT_VERSION))

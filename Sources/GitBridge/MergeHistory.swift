@@ -191,8 +191,13 @@ public final class MergeHistory {
         mergesReplayed += 1
         let summary = git_commit_summary(commit).map { String(cString: $0) } ?? ""
         let time = Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit)))
-        let (bases, overlap) = self.bases(ours: ours, theirs: theirs)
-        if !overlap {
+        let (bases, changes) = self.bases(ours: ours, theirs: theirs)
+        if let changes, bases.count == 1 {
+            let found = try conflictedFiles(ours: changes.ours, theirs: changes.theirs, oursCommit: ours, theirsCommit: theirs,
+                                            base: bases[0], mergeCommit: commit)
+            return ReplayedMerge(commit: Repository.hex(id), subject: summary, time: time, files: found.files, hadConflicts: found.hadConflicts)
+        }
+        if let changes, Set(changes.ours.keys).isDisjoint(with: changes.theirs.keys) {
             return ReplayedMerge(commit: Repository.hex(id), subject: summary, time: time, files: [], hadConflicts: false)
         }
 
@@ -231,19 +236,174 @@ public final class MergeHistory {
         return ReplayedMerge(commit: Repository.hex(id), subject: summary, time: time, files: files, hadConflicts: hadConflicts)
     }
 
-    /// The merge bases of two commits, and whether the two sides both changed some path since the (first)
-    /// base. Only such merges can conflict in a file's content; tree diffs skip unchanged subtrees, so the
-    /// check costs far less than a full in-memory merge, which walks every file of both trees.
-    private func bases(ours: OpaquePointer?, theirs: OpaquePointer?) -> (bases: [git_oid], overlap: Bool) {
+    /// The merge bases of two commits, and what each side changed since the (first) base, by path; nil
+    /// changes when a diff failed (the full in-memory merge then decides).
+    private func bases(ours: OpaquePointer?, theirs: OpaquePointer?) -> (bases: [git_oid], changes: (ours: [String: PathChange], theirs: [String: PathChange])?) {
         let bases = repository.mergeBases(git_commit_id(ours).pointee, git_commit_id(theirs).pointee)
-        guard var base = bases.first else { return ([], true) }
+        guard var base = bases.first else { return ([], nil) }
         var baseCommit: OpaquePointer?
-        guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0 else { return (bases, true) }
+        guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0 else { return (bases, nil) }
         defer { git_commit_free(baseCommit) }
-        guard let oursPaths = changedPaths(from: baseCommit, to: ours), let theirsPaths = changedPaths(from: baseCommit, to: theirs) else {
-            return (bases, true)
+        guard let oursChanges = changes(from: baseCommit, to: ours), let theirsChanges = changes(from: baseCommit, to: theirs) else {
+            return (bases, nil)
         }
-        return (bases, !oursPaths.isDisjoint(with: theirsPaths))
+        return (bases, (oursChanges, theirsChanges))
+    }
+
+    /// One path's change between two trees (no rename detection: a rename is a deletion and an addition).
+    struct PathChange {
+        var status: git_delta_t
+        var oldID: git_oid
+        var newID: git_oid
+        var oldMode: UInt32
+        var newMode: UInt32
+    }
+
+    /// What changed between two commits' trees, by path; nil when the diff fails. Tree diffs skip unchanged
+    /// subtrees, so this costs far less than a full in-memory merge, which walks every file of both trees.
+    private func changes(from old: OpaquePointer?, to new: OpaquePointer?) -> [String: PathChange]? {
+        var oldTree: OpaquePointer?, newTree: OpaquePointer?
+        guard git_commit_tree(&oldTree, old) == 0 else { return nil }
+        defer { git_tree_free(oldTree) }
+        guard git_commit_tree(&newTree, new) == 0 else { return nil }
+        defer { git_tree_free(newTree) }
+        var diff: OpaquePointer?
+        guard git_diff_tree_to_tree(&diff, repository.pointer, oldTree, newTree, nil) == 0 else { return nil }
+        defer { git_diff_free(diff) }
+        var changes: [String: PathChange] = [:]
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index)?.pointee, let path = delta.new_file.path ?? delta.old_file.path else { continue }
+            changes[String(cString: path)] = PathChange(status: delta.status, oldID: delta.old_file.id, newID: delta.new_file.id,
+                                                        oldMode: UInt32(delta.old_file.mode), newMode: UInt32(delta.new_file.mode))
+        }
+        return changes
+    }
+
+    /// The conflicted text files of a merge with one base, found from the two sides' changes alone: a path
+    /// both sides changed differently conflicts when it was deleted or added on a side, is not a plain file,
+    /// or its content does not merge (libgit2's `git_merge_file`, the merge `git_merge_trees` runs). The same
+    /// files and skips as the full in-memory merge, without building an index of every path of both trees.
+    private func conflictedFiles(ours oursChanges: [String: PathChange], theirs theirsChanges: [String: PathChange],
+                                 oursCommit: OpaquePointer?, theirsCommit: OpaquePointer?, base: git_oid,
+                                 mergeCommit: OpaquePointer?) throws -> (files: [ConflictedFileVersions], hadConflicts: Bool) {
+        var files: [ConflictedFileVersions] = []
+        var hadConflicts = false
+        var tree: OpaquePointer?
+        try LibGit2.check("reading the merge commit's tree") { git_commit_tree(&tree, mergeCommit) }
+        defer { git_tree_free(tree) }
+        let both = oursChanges.keys.filter { theirsChanges[$0] != nil }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Each side's renames, found once per merge and only when a path it deleted was changed by the other.
+        var oursRenames: [String: git_oid]?, theirsRenames: [String: git_oid]?
+        for path in both {
+            let ours = oursChanges[path]!, theirs = theirsChanges[path]!
+            var oursID = ours.newID, theirsID = theirs.newID
+            if git_oid_equal(&oursID, &theirsID) != 0 && ours.newMode == theirs.newMode { continue }  // the same change on both sides
+            if ours.status == GIT_DELTA_DELETED || theirs.status == GIT_DELTA_DELETED {
+                if ours.status == theirs.status { continue }
+                let kept = ours.status == GIT_DELTA_DELETED ? theirs : ours
+                let renames: [String: git_oid]
+                // The rename sources worth a look: paths this side deleted that the other side changed.
+                func sources(deletedBy side: [String: PathChange], changedBy other: [String: PathChange]) -> [String] {
+                    both.filter { side[$0]?.status == GIT_DELTA_DELETED && other[$0]?.status != GIT_DELTA_DELETED }
+                }
+                if ours.status == GIT_DELTA_DELETED {
+                    renames = oursRenames ?? renamedPaths(from: base, in: oursCommit, sources: sources(deletedBy: oursChanges, changedBy: theirsChanges),
+                                                          targets: oursChanges.filter { $0.value.status == GIT_DELTA_ADDED }.map(\.key))
+                    oursRenames = renames
+                } else {
+                    renames = theirsRenames ?? renamedPaths(from: base, in: theirsCommit, sources: sources(deletedBy: theirsChanges, changedBy: oursChanges),
+                                                            targets: theirsChanges.filter { $0.value.status == GIT_DELTA_ADDED }.map(\.key))
+                    theirsRenames = renames
+                }
+                guard let renamedTo = renames[path] else {
+                    hadConflicts = true
+                    skipped[.deletedOnOneSide, default: 0] += 1
+                    continue
+                }
+                // git follows the rename: the content merges into the new path, and conflicts only if it does not merge.
+                if let baseBytes = try? repository.blob(kept.oldID), let keptBytes = try? repository.blob(kept.newID),
+                   let movedBytes = try? repository.blob(renamedTo), (try? MergeFile.mergesCleanly(base: baseBytes, ours: keptBytes, theirs: movedBytes)) == true {
+                    continue
+                }
+                hadConflicts = true
+                skipped[.renamed, default: 0] += 1
+                continue
+            }
+            if ours.status == GIT_DELTA_ADDED || theirs.status == GIT_DELTA_ADDED {
+                hadConflicts = true
+                skipped[.addedOnBothSides, default: 0] += 1
+                continue
+            }
+            let modes = [ours.oldMode, ours.newMode, theirs.newMode]
+            if modes.contains(GIT_FILEMODE_COMMIT.rawValue) || modes.contains(GIT_FILEMODE_LINK.rawValue) {
+                hadConflicts = true
+                skipped[modes.contains(GIT_FILEMODE_COMMIT.rawValue) ? .submodule : .symbolicLink, default: 0] += 1
+                continue
+            }
+            if git_oid_equal(&oursID, &theirsID) != 0 { continue }  // only the modes differ: git merges those
+            guard let baseBytes = try? repository.blob(ours.oldID), let oursBytes = try? repository.blob(ours.newID),
+                  let theirsBytes = try? repository.blob(theirs.newID) else {
+                hadConflicts = true
+                skipped[.missingInMergeCommit, default: 0] += 1
+                continue
+            }
+            if [baseBytes, oursBytes, theirsBytes].contains(where: { $0.contains(0) }) {
+                hadConflicts = true
+                skipped[.binary, default: 0] += 1
+                continue
+            }
+            if (try? MergeFile.mergesCleanly(base: baseBytes, ours: oursBytes, theirs: theirsBytes)) ?? false { continue }
+            hadConflicts = true
+            var entry: OpaquePointer?
+            guard git_tree_entry_bypath(&entry, tree, path) == 0 else {
+                skipped[.missingInMergeCommit, default: 0] += 1
+                continue
+            }
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB, let resolved = try? repository.blob(git_tree_entry_id(entry).pointee) else {
+                skipped[.missingInMergeCommit, default: 0] += 1
+                continue
+            }
+            if resolved.contains(0) {
+                skipped[.binary, default: 0] += 1
+                continue
+            }
+            files.append(ConflictedFileVersions(path: path, base: baseBytes, ours: oursBytes, theirs: theirsBytes, resolved: resolved))
+        }
+        return (files, hadConflicts)
+    }
+
+    /// Which of `sources` `side` renamed since `base` (to one of the paths it added, `targets`), with the blob
+    /// each became. As `git_merge_trees` does, only the deleted paths the other side changed are examined, so
+    /// the rename search costs little even when a side added thousands of files.
+    private func renamedPaths(from base: git_oid, in side: OpaquePointer?, sources: [String], targets: [String]) -> [String: git_oid] {
+        guard !sources.isEmpty, !targets.isEmpty else { return [:] }
+        var base = base
+        var baseCommit: OpaquePointer?, baseTree: OpaquePointer?, sideTree: OpaquePointer?, diff: OpaquePointer?
+        defer { git_commit_free(baseCommit); git_tree_free(baseTree); git_tree_free(sideTree); git_diff_free(diff) }
+        guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0, git_commit_tree(&baseTree, baseCommit) == 0,
+              git_commit_tree(&sideTree, side) == 0 else { return [:] }
+        var paths = (sources + targets).map { strdup($0) }
+        defer { paths.forEach { free($0) } }
+        var diffOptions = git_diff_options()
+        git_diff_options_init(&diffOptions, UInt32(GIT_DIFF_OPTIONS_VERSION))
+        diffOptions.flags = GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+        let status = paths.withUnsafeMutableBufferPointer { buffer in
+            diffOptions.pathspec = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+            return git_diff_tree_to_tree(&diff, repository.pointer, baseTree, sideTree, &diffOptions)
+        }
+        guard status == 0 else { return [:] }
+        var options = git_diff_find_options()
+        git_diff_find_options_init(&options, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION))
+        options.flags = GIT_DIFF_FIND_RENAMES.rawValue
+        options.rename_limit = 1000
+        guard git_diff_find_similar(diff, &options) == 0 else { return [:] }
+        var renames: [String: git_oid] = [:]
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index)?.pointee, delta.status == GIT_DELTA_RENAMED, let old = delta.old_file.path else { continue }
+            renames[String(cString: old)] = delta.new_file.id
+        }
+        return renames
     }
 
     /// Merges like git: with one merge base, the three trees directly (the base is already known); with
@@ -257,25 +417,6 @@ public final class MergeHistory {
         guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0, git_commit_tree(&baseTree, baseCommit) == 0,
               git_commit_tree(&oursTree, ours) == 0, git_commit_tree(&theirsTree, theirs) == 0 else { return -1 }
         return git_merge_trees(&index, repository.pointer, baseTree, oursTree, theirsTree, &options)
-    }
-
-    /// Paths (old and new) that differ between two commits' trees; nil when the diff fails.
-    private func changedPaths(from old: OpaquePointer?, to new: OpaquePointer?) -> Set<String>? {
-        var oldTree: OpaquePointer?, newTree: OpaquePointer?
-        guard git_commit_tree(&oldTree, old) == 0 else { return nil }
-        defer { git_tree_free(oldTree) }
-        guard git_commit_tree(&newTree, new) == 0 else { return nil }
-        defer { git_tree_free(newTree) }
-        var diff: OpaquePointer?
-        guard git_diff_tree_to_tree(&diff, repository.pointer, oldTree, newTree, nil) == 0 else { return nil }
-        defer { git_diff_free(diff) }
-        var paths = Set<String>()
-        for index in 0..<git_diff_num_deltas(diff) {
-            guard let delta = git_diff_get_delta(diff, index) else { continue }
-            if let path = delta.pointee.old_file.path { paths.insert(String(cString: path)) }
-            if let path = delta.pointee.new_file.path { paths.insert(String(cString: path)) }
-        }
-        return paths
     }
 
     private func conflictedFile(base: UnsafePointer<git_index_entry>?, ours: UnsafePointer<git_index_entry>?,

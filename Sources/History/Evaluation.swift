@@ -248,7 +248,7 @@ extension EvaluationReport {
         }
         if !byLabel.isEmpty {
             lines.append("")
-            lines.append("right answer: " + byLabel.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            lines.append("right answer: " + byLabel.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
     }

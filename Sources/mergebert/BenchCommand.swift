@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed of mergebert's components.",
-        subcommands: [EncoderBenchmarkCommand.self, MergeBenchmarkCommand.self])
+        subcommands: [EncoderBenchmarkCommand.self, MergeBenchmarkCommand.self, ProcessBenchmarkCommand.self])
 
     /// `mergebert bench encoder`: load time, tokens per second and GFLOP/s of the encoder.
     struct EncoderBenchmarkCommand: ParsableCommand {

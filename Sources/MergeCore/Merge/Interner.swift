@@ -17,3 +17,26 @@ public struct Interner<Element: Hashable> {
         elements.map { id($0) }
     }
 }
+
+/// A line (or any byte string) as an interner key, hashed and compared as a block of bytes: the standard
+/// library hashes an `ArraySlice<UInt8>` one element at a time, which made hashing most of a clean merge.
+public struct ByteStringKey: Hashable {
+    public let bytes: ArraySlice<UInt8>
+
+    public init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+    }
+
+    public static func == (left: ByteStringKey, right: ByteStringKey) -> Bool {
+        guard left.bytes.count == right.bytes.count else { return false }
+        return left.bytes.withUnsafeBytes { leftBytes in
+            right.bytes.withUnsafeBytes { rightBytes in
+                leftBytes.elementsEqual(rightBytes)
+            }
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}

@@ -58,10 +58,10 @@ public struct LineMerge {
         self.base = splitLines(base)
         self.ours = splitLines(ours)
         self.theirs = splitLines(theirs)
-        var interner = Interner<ArraySlice<UInt8>>()
-        let baseIDs = interner.ids(self.base)
-        oursIDs = interner.ids(self.ours)
-        theirsIDs = interner.ids(self.theirs)
+        var interner = Interner<ByteStringKey>()
+        let baseIDs = interner.ids(self.base.lazy.map(ByteStringKey.init))
+        oursIDs = interner.ids(self.ours.lazy.map(ByteStringKey.init))
+        theirsIDs = interner.ids(self.theirs.lazy.map(ByteStringKey.init))
         merge = ThreeWayMerge(base: baseIDs, ours: oursIDs, theirs: theirsIDs, algorithm: flavor.algorithm)
     }
 

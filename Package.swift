@@ -32,9 +32,9 @@ let package = Package(
         // Replaying merge histories: locating developers' resolutions, metrics, eval and mine.
         .target(name: "History", dependencies: ["Resolver", "GitBridge", "MergeCore", "Encoder"]),
         // The driver git runs for every file both sides changed: clean merges here, the rest through `mergebert driver`.
-        // Linked with the Swift runtime inside (no shared Swift libraries to load at each start).
+        // Linked statically, Swift runtime and C library included: no dynamic loading at each of its many starts.
         .executableTarget(name: "mergebert-driver", dependencies: ["DriverCore", "MergeCore"],
-                          linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]),
+                          linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]),
         .executableTarget(name: "mergebert", dependencies: [
             "Resolver", "GitBridge", "MergeCore", "Encoder", "History", "DriverCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

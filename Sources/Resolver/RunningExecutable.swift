@@ -27,7 +27,7 @@ public enum RunningExecutable {
     }
 
     /// `name` as the shell found it: a path with a slash is taken as it is, a bare name is looked up in PATH.
-    static func searchPath(for name: String) -> String {
+    public static func searchPath(for name: String) -> String {
         if name.contains("/") {
             return URL(fileURLWithPath: name, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
                 .standardizedFileURL.resolvingSymlinksInPath().path

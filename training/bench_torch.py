@@ -49,12 +49,14 @@ def main() -> None:
         shape = (batch, 4, arguments.sequence_length)
         tokens = torch.randint(4, config.vocab_size, shape, generator=generator)
         edits = torch.randint(1, config.edit_types, shape, generator=generator)
+        # A model that reads side features gets random ones, as `mergebert bench encoder --model` feeds it.
+        extra = (torch.rand(batch, len(config.features), generator=generator),) if config.features else ()
         samples, cpu_samples = [], []
         with torch.inference_mode():
-            model(tokens, edits)  # warm-up
+            model(tokens, edits, *extra)  # warm-up
             for _ in range(arguments.iterations):
                 start, cpu_start = time.perf_counter(), time.thread_time()
-                model(tokens, edits)
+                model(tokens, edits, *extra)
                 cpu_samples.append(time.thread_time() - cpu_start)
                 samples.append(time.perf_counter() - start)
         median = statistics.median(samples)

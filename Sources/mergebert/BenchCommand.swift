@@ -35,8 +35,8 @@ struct Bench: ParsableCommand {
         @Option(help: "max_length of the random model.") var maxLength = 512
         @Option(help: "Vocabulary size of the random model.") var vocabulary = 8192
 
-        @Option(help: "Tokens in each of the four sequences of an example.")
-        var sequenceLength = 256
+        @Option(help: "Tokens in each of the four sequences of an example (default: 256, at most the model's max_length).")
+        var sequenceLength: Int?
 
         @Option(help: "Comma-separated batch sizes (examples per call).")
         var batchSizes = "1,8"
@@ -51,7 +51,7 @@ struct Bench: ParsableCommand {
             guard parsedBatchSizes.count > 0, parsedBatchSizes.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--batch-sizes must be a comma-separated list of positive numbers")
             }
-            guard sequenceLength > 0, iterations > 0 else {
+            guard (sequenceLength ?? 1) > 0, iterations > 0 else {
                 throw ValidationError("--sequence-length and --iterations must be positive")
             }
         }
@@ -84,6 +84,7 @@ struct Bench: ParsableCommand {
             let loadSeconds = try EncoderBenchmark.measureLoad(directory: directory)
             let encoderModel = try MergeEncoderModel(directory: directory)
             let configuration = encoderModel.configuration
+            let sequenceLength = self.sequenceLength ?? min(256, configuration.maximumLength)
             guard sequenceLength <= configuration.maximumLength else {
                 throw ValidationError("--sequence-length \(sequenceLength) exceeds the model's max_length \(configuration.maximumLength)")
             }

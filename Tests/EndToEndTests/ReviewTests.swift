@@ -273,4 +273,32 @@ import TestSupport
         let bad = try CommandRunner.run(CommandRunner.mergebert, ["eval", "--shard", "4/3"], in: history.directory, environment: environment)
         #expect(bad.status != 0 && bad.standardError.contains("--shard"))
     }
+
+    /// `mine --repos` writes each repository's records and a summary, and skips it when nothing changed.
+    @Test func miningAListResumes() throws {
+        let history = try ScriptedHistory()
+        defer { history.remove() }
+        try history.addConflictingMerges(3)
+        let environment = CommandRunner.environment(home: history.directory)
+        let list = history.directory.appendingPathComponent("repos.txt")
+        try CommandRunner.write("# the scripted history\n\(history.directory.path)  # a path\n", to: list)
+        let out = history.directory.appendingPathComponent("mined")
+        func mine() throws -> CommandResult {
+            try CommandRunner.run(CommandRunner.mergebert, ["mine", "--repos", list.path, "--out", out.path, "--all-refs"], in: history.directory,
+                                  environment: environment)
+        }
+        let first = try mine()
+        #expect(first.status == 0, "\(first.standardError)")
+        let name = history.directory.lastPathComponent
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("\(name).summary.json"))) as? [String: Any])
+        #expect(summary["merges"] as? Int == 5 && summary["regions"] as? Int == 6 && summary["references"] as? [String] == ["refs/*"], "\(summary)")
+        #expect((summary["head"] as? String)?.count == 40 && summary["seconds"] is Double)
+        let records = try CommandRunner.read(out.appendingPathComponent("\(name).jsonl")).split(separator: "\n")
+        #expect(records.count == summary["records"] as? Int && !records.isEmpty)
+        let second = try mine()
+        #expect(second.status == 0 && second.standardError.contains("already mined"), "\(second.standardError)")
+        try history.addConflictingMerges(1, from: 3)
+        let third = try mine()
+        #expect(third.status == 0 && !third.standardError.contains("already mined"), "\(third.standardError)")
+    }
 }

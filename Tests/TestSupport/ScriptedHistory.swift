@@ -74,12 +74,12 @@ public struct ScriptedHistory {
 
     /// `count` more merges into main, each conflicting in its own file: resolved as theirs, as ours, or as the
     /// token merge, in turn, so that the resolver is right on some and wrong or silent on others.
-    public func addConflictingMerges(_ count: Int) throws {
+    public func addConflictingMerges(_ count: Int, from first: Int = 0) throws {
         let environment = CommandRunner.environment(home: directory)
         func git(_ arguments: String...) throws { _ = try CommandRunner.git(arguments, in: directory, environment: environment) }
         func write(_ path: String, _ text: String) throws { try CommandRunner.write(text, to: directory.appendingPathComponent(path)) }
         try git("checkout", "-q", "main")
-        for index in 0..<count {
+        for index in first..<(first + count) {
             let file = "D\(index).java"
             try write(file, "class D {\n  int v = f(1, 2);\n}\n")
             try git("add", "-A"); try git("commit", "-qm", "base \(index)")

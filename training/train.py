@@ -17,6 +17,15 @@ token conflicts, code and not. The checkpoint with the lowest validation loss is
 `--out`: the thresholds are applied to probabilities, so they should be calibrated more than sharp. What the
 resolver then decides is measured by the Swift binary itself (`mergebert eval --regions`,
 validation_report.py and calibrate.py): the decision is implemented once, in Sources/Resolver/Decision.
+
+Many processes or GPUs: the same script under torchrun, for example
+
+    torchrun --nproc_per_node 8 training/train.py --out /data/run --batch-size 512
+
+runs DistributedDataParallel (NCCL on GPUs, gloo on CPUs): every process draws the same batches and trains
+on its slice of each, gradients are averaged, and the time budget and evaluations are decided together;
+process 0 evaluates, logs and writes the checkpoints. `--batch-size` is the batch of all processes together.
+Without torchrun it is one process, as before.
 """
 
 from __future__ import annotations
@@ -38,8 +47,33 @@ from dataset import DEFAULT_DATA, FEATURES, LABELS, OTHER, VALIDATION_REPOS, Spl
 from model import Config, MergeEncoder, parameter_count  # noqa: E402
 
 
+RANK = int(os.environ.get("RANK", "0"))
+WORLD = int(os.environ.get("WORLD_SIZE", "1"))
+DISTRIBUTED = "LOCAL_RANK" in os.environ  # started by torchrun, even with one process
+
+
 def log(*parts) -> None:
-    print(time.strftime("%H:%M:%S"), *parts, flush=True)
+    if RANK == 0:
+        print(time.strftime("%H:%M:%S"), *parts, flush=True)
+
+
+def device_for_process() -> torch.device:
+    """This process's GPU under torchrun (LOCAL_RANK), else the first GPU, else the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return torch.device("cpu")
+
+
+def agreed(values: list[float]) -> list[float]:
+    """The largest of each value over all processes, so that every process takes the same decisions."""
+    if not DISTRIBUTED:
+        return values
+    tensor = torch.tensor(values, dtype=torch.float64, device=DEVICE if DEVICE.type == "cuda" else "cpu")
+    torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.MAX)
+    return tensor.tolist()
+
+
+DEVICE = torch.device("cpu")
 
 
 def set_loss(logits: torch.Tensor, targets: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
@@ -56,10 +90,10 @@ def probabilities(model: MergeEncoder, split: Split, batch_size: int = 256) -> n
     model.eval()
     result = np.zeros((len(split), len(model.config.labels)), dtype=np.float32)
     for indices in split.batches(range(len(split)), batch_size):
-        batch = split.batch(indices)
+        batch = {name: tensor.to(DEVICE) for name, tensor in split.batch(indices).items()}
         logits = model(batch["token_ids"], batch["edit_types"], batch["features"])
         logits = logits.masked_fill(~batch["allowed"], float("-inf"))
-        result[indices] = torch.softmax(logits, dim=-1).numpy()
+        result[indices] = torch.softmax(logits, dim=-1).cpu().numpy()
     return result
 
 
@@ -96,7 +130,7 @@ def report(metrics: dict, name: str = "validation") -> None:
 
 
 def save(path: str, model: MergeEncoder, config: Config, extra: dict) -> None:
-    state = {key: value.detach().clone() for key, value in model.state_dict().items()}
+    state = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
     torch.save({"config": asdict(config), "state_dict": state, **extra}, path + ".tmp")
     os.replace(path + ".tmp", path)
 
@@ -133,6 +167,12 @@ def main() -> None:
     parser.add_argument("--limit-per-file", type=int, help="read at most this many lines per file (testing)")
     arguments = parser.parse_args()
 
+    global DEVICE
+    DEVICE = device_for_process()
+    if DISTRIBUTED:
+        torch.distributed.init_process_group(backend="nccl" if DEVICE.type == "cuda" else "gloo")
+        if DEVICE.type == "cuda":
+            torch.cuda.set_device(DEVICE)
     torch.set_num_threads(arguments.threads)
     torch.manual_seed(arguments.seed)
     rng = random.Random(arguments.seed)
@@ -163,8 +203,11 @@ def main() -> None:
         norm=arguments.norm,
         features=feature_names,
     )
-    model = MergeEncoder(config)
-    log(f"config {asdict(config)}; parameters {parameter_count(config):,}")
+    model = MergeEncoder(config).to(DEVICE)
+    log(f"config {asdict(config)}; parameters {parameter_count(config):,}; {WORLD} process(es) on {DEVICE.type}")
+    # `model` is what is evaluated and saved; `trained` what the optimizer steps (the DDP wrapper under torchrun).
+    trained = torch.nn.parallel.DistributedDataParallel(model, device_ids=[DEVICE] if DEVICE.type == "cuda" else None) \
+        if DISTRIBUTED else model
 
     trainable = train.trainable()
     is_region = np.array([m["kind"] == "region" for m in train.meta])
@@ -197,6 +240,13 @@ def main() -> None:
 
     def run_evaluation(final: bool = False) -> None:
         nonlocal best, last_eval, eval_total
+        if RANK != 0:
+            # Process 0 evaluates and saves; the others wait for it, then go on together.
+            if DISTRIBUTED:
+                torch.distributed.barrier()
+            last_eval = time.time()
+            model.train()
+            return
         elapsed = time.time() - train_started
         eval_started = time.time()
         # Without validation data (a smoke test on the first mined files) measure the training split.
@@ -229,13 +279,21 @@ def main() -> None:
         running.clear()
         last_eval = time.time()
         eval_total += last_eval - eval_started
+        if DISTRIBUTED:
+            torch.distributed.barrier()
         model.train()
 
     model.train()
     done = False
     while not done:
         for indices in train.batches(trainable, arguments.batch_size, rng):
-            fraction = progress()
+            if len(indices) < WORLD:
+                continue  # every process sees the same short batch and skips it
+            indices = indices[RANK::WORLD]  # every process draws the same batch and trains on its slice
+            evaluate_now = time.time() - last_eval >= arguments.eval_minutes * 60
+            fraction, evaluate_now = agreed([progress(), float(evaluate_now)])
+            if evaluate_now:
+                run_evaluation()
             if fraction >= 1:
                 done = True
                 break
@@ -248,9 +306,10 @@ def main() -> None:
                 ids = batch["token_ids"]
                 drop = torch.from_numpy(swap_rng.random(tuple(ids.shape)) < arguments.token_dropout) & (ids > 4)
                 ids[drop] = 1  # UNKNOWN
-            logits = model(batch["token_ids"], batch["edit_types"], batch["features"])
+            batch = {name: tensor.to(DEVICE) for name, tensor in batch.items()}
+            logits = trained(batch["token_ids"], batch["edit_types"], batch["features"])
             per_example = set_loss(logits, batch["targets"], batch["allowed"])
-            weights = torch.from_numpy(np.where(is_region[np.asarray(indices)], arguments.region_weight, 1.0).astype(np.float32))
+            weights = torch.from_numpy(np.where(is_region[np.asarray(indices)], arguments.region_weight, 1.0).astype(np.float32)).to(DEVICE)
             loss = (per_example * weights).sum() / weights.sum()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -258,15 +317,15 @@ def main() -> None:
             optimizer.step()
             running.append(loss.item())
             step += 1
-            examples += len(indices)
+            examples += len(indices) * WORLD
             if step % 100 == 0:
                 log(f"step {step} loss {np.mean(running[-100:]):.4f} lr {optimizer.param_groups[0]['lr']:.2e} "
                     f"{throughput():.1f} examples/s progress {100 * progress():.1f}%")
-            if time.time() - last_eval >= arguments.eval_minutes * 60:
-                run_evaluation()
     run_evaluation(final=True)
     log(f"finished: {step} steps, {examples} examples in {(time.time() - train_started) / 60:.1f} minutes "
         f"({throughput():.1f} examples/s while training); best validation loss {best:.4f}")
+    if DISTRIBUTED:
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":

@@ -142,7 +142,8 @@ def mined_files(data: str, include_partial: bool = False) -> list[str]:
     files = glob.glob(os.path.join(data, "*.jsonl"))
     if include_partial:
         finished = {os.path.basename(f) for f in files}
-        files += [f for f in glob.glob(os.path.join(data, "*.jsonl.tmp")) if os.path.basename(f)[:-4] not in finished]
+        # `mine --repos` writes OWNER+NAME.jsonl.partial until a repository is finished.
+        files += [f for f in glob.glob(os.path.join(data, "*.jsonl.partial")) if os.path.basename(f)[: -len(".partial")] not in finished]
     return sorted(files)
 
 
@@ -260,7 +261,7 @@ def describe(split: Split, name: str, log=print) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=DEFAULT_DATA)
-    parser.add_argument("--include-partial", action="store_true", help="also read *.jsonl.tmp files still being mined")
+    parser.add_argument("--include-partial", action="store_true", help="also read *.jsonl.partial files still being mined")
     arguments = parser.parse_args()
     train, validation, stats = load(arguments.data, include_partial=arguments.include_partial)
     print(f"files {len(stats['files'])}, records {stats.get('records', 0)}, duplicates dropped {stats.get('duplicates', 0)}, "

@@ -13,6 +13,7 @@ configuration, validation loss).
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import platform
@@ -110,11 +111,15 @@ def model_card(checkpoint: dict, config: Config, data: str, dtype: str, checkpoi
         "",
     ]
     lines += label_distribution(data, set(validation_repos)) + [""]
-    commits = os.path.join(data, "commits.txt")
-    if os.path.exists(commits):
-        lines += ["Mined repositories (OWNER/NAME, HEAD commit, seconds to mine):", "", "```"]
-        lines += [line.rstrip() for line in open(commits) if line.strip()]
-        lines += ["```", ""]
+    summaries = sorted(glob.glob(os.path.join(data, "*.summary.json")))
+    if summaries:
+        lines += ["Mined repositories (`mine --repos`: HEAD, refs walked, merges, regions, located regions, seconds):", "",
+                  "| repository | HEAD | refs | merges | regions | located | seconds |", "|---|---|---|---:|---:|---:|---:|"]
+        for path in summaries:
+            summary = json.load(open(path))
+            lines.append(f"| {summary['repo']} | {(summary.get('head') or '')[:12]} | {' '.join(summary.get('references') or [])} | "
+                         f"{summary['merges']} | {summary['regions']} | {summary['located']} | {summary['seconds']:.0f} |")
+        lines.append("")
     if metrics:
         lines += ["## Validation in training (records of the validation repositories)", "",
                   f"Mean set loss {metrics['loss']:.4f}. Top-1: the most probable output (OTHER included) is a correct one.", "",

@@ -5,8 +5,8 @@
 #
 # CLONES holds one full-history clone per repository as CLONES/OWNER+NAME/repo (a bare or mirror clone
 # is enough; a missing one is cloned with `git clone --mirror`). DATA (default /work/data) receives
-# mined/OWNER+NAME.jsonl, mined/commits.txt (the HEAD each repository was mined at), train.log and the
-# checkpoints under run/. Mining is resumable: finished files are skipped. Training runs with the shipped
+# mined/OWNER+NAME.jsonl and mined/OWNER+NAME.summary.json (HEAD, refs, counts, seconds), train.log and the
+# checkpoints under run/. Mining walks every ref and is resumable: repositories mined with the same merges are skipped. Training runs with the shipped
 # model's flags (one thread, 45 minutes, validation every 9 minutes: the schedule and the evaluations follow
 # the clock, so another machine's speed gives a nearby, not a bit-identical, checkpoint); TRAIN_FLAGS
 # replaces them. The export is then scored and its threshold calibrated with `mergebert eval` on the
@@ -21,16 +21,14 @@ mkdir -p "$DATA/mined"
 swift build -c release --package-path "$ROOT" --product mergebert
 BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/mergebert
 
+# Every ref (pull-request branches included), one repository after the other, each on every core; a
+# repository already mined with the same merges is skipped (DATA/mined/OWNER+NAME.summary.json records its
+# HEAD, refs, merges, regions and seconds).
 for repo in $(sed -e 's/#.*//' "$ROOT/training/repos.txt" | awk 'NF {print $1}'); do
   dir=$CLONES/${repo/\//+}/repo
-  out=$DATA/mined/${repo/\//+}.jsonl
-  [ -e "$out" ] && continue  # finished (empty when a history has no located conflict)
   [ -d "$dir" ] || git clone --mirror "https://github.com/$repo.git" "$dir"
-  start=$(date +%s)
-  "$BIN" mine --repo "$dir" --name "$repo" --out "$out.tmp" 2>> "$DATA/mine.log"
-  mv "$out.tmp" "$out"
-  echo "$repo $(git -C "$dir" rev-parse HEAD) $(( $(date +%s) - start ))s" >> "$DATA/mined/commits.txt"
 done
+"$BIN" mine --repos "$ROOT/training/repos.txt" --clones "$CLONES" --all-refs --out "$DATA/mined" 2>> "$DATA/mine.log"
 
 TRAIN_FLAGS=${TRAIN_FLAGS:---threads 1 --max-minutes 45 --eval-minutes 9}
 "$PYTHON" "$ROOT/training/train.py" --data "$DATA/mined" --out "$DATA/run" $TRAIN_FLAGS 2>&1 | tee "$DATA/train.log"

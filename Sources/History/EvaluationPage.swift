@@ -116,7 +116,7 @@ public struct EvaluationPage {
             let score = scores[Tool.mergebert.rawValue] ?? ToolScore()
             let scale = 200.0 / Double(most)
             rows += "<tr><td>\(escape(language))</td><td>\(score.regions)</td><td>\(score.resolved)</td><td>\(score.correct)</td>"
-                + "<td>\(score.resolved - score.correct)</td><td>\(percent(score.resolved == 0 ? nil : score.precision))</td><td>"
+                + "<td>\(score.resolved - score.correct)</td><td>\(percent(score.resolved == 0 ? nil : score.precision))</td><td style=\"text-align:left\">"
                 + "<span class=\"bar\" style=\"width:\(Int(Double(score.correct) * scale))px\"></span>"
                 + "<span class=\"bar wrong\" style=\"width:\(Int(Double(score.resolved - score.correct) * scale))px\"></span>"
                 + "<span class=\"bar left\" style=\"width:\(Int(Double(score.regions - score.resolved) * scale))px\"></span></td></tr>"

@@ -138,7 +138,7 @@ def save(path: str, model: MergeEncoder, config: Config, extra: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=DEFAULT_DATA)
-    parser.add_argument("--include-partial", action="store_true", help="also read *.jsonl.tmp files (testing only)")
+    parser.add_argument("--include-partial", action="store_true", help="also read *.jsonl.partial files still being mined (testing only)")
     parser.add_argument("--validation-repos", default=",".join(VALIDATION_REPOS), help="comma-separated OWNER/NAME")
     parser.add_argument("--out", default="/work/data/run", help="directory for best.pt, last.pt, metrics.jsonl")
     parser.add_argument("--seed", type=int, default=1)

@@ -33,7 +33,10 @@ func fullDriverPath() -> String {
 }
 
 let full = fullDriverPath()
-var execArguments: [UnsafeMutablePointer<CChar>?] = (["mergebert", "driver"] + arguments).map { strdup($0) } + [nil]
+// `mergebert-driver --version` (what `mergebert doctor` asks) and `--help` are mergebert's own answers.
+let ownOptions: Set<String> = ["--version", "--help", "-h"]
+let forwarded = arguments.count == 1 && ownOptions.contains(arguments[0]) ? arguments : ["driver"] + arguments
+var execArguments: [UnsafeMutablePointer<CChar>?] = (["mergebert"] + forwarded).map { strdup($0) } + [nil]
 execv(full, &execArguments)
 
 // exec failed: mergebert itself is missing or broken. Leave git's line merge (default labels where git did

@@ -81,6 +81,8 @@ import TestSupport
         #expect(merge.status == 1)
         #expect(try scenario.read("A.java") == alone.text)
         try scenario.git("merge", "--abort")
+        let version = try scenario.mergebert("--version").output
+        #expect(try scenario.mergebert("doctor").output.contains("(mergebert \(version.trimmingCharacters(in: .whitespacesAndNewlines)))"))
 
         let lonely = scenario.directory.appendingPathComponent("lonely")
         try FileManager.default.createDirectory(at: lonely, withIntermediateDirectories: true)

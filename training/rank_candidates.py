@@ -1,0 +1,226 @@
+"""Ranks each region's candidate texts with features alone: does a ranking head without the encoder beat
+the feature reference of QUALITY.md (about 61% on the five validation repositories)?
+
+    python training/rank_candidates.py --data /work/data/mined [--cap-per-repo 20000] [--json OUT]
+
+Reads the region records `mergebert mine` wrote: each lists its distinct candidate texts (the clean token
+merge and the nine whole-region patterns, `CandidateTexts.swift`) with whether each reproduces the
+developer's resolution and its features, and the region's side features (`SideFeatures.swift`). Nothing
+is recomputed here. A small MLP scores every candidate from [candidate features, region features]; the
+softmax over a region's candidates is trained listwise on the training repositories, the loss
+-log sum_{c reproduces} p(c). Validation repositories are never trained on.
+
+Reported on validation code regions (deduplicated as `eval --unique` does): accuracy with every region
+answered by its best candidate, the same for the baselines (token merge else ours, ours, theirs) and the
+oracle (some candidate reproduces), and coverage at >= 90% precision with the threshold chosen leaving
+one repository out (chosen on four, measured on the fifth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dataset import FEATURES, VALIDATION_REPOS, is_code, mined_files  # noqa: E402
+
+
+def regions(data: str, include_partial: bool) -> list[dict]:
+    """Region records with candidates, first occurrence of each key only (across files, in sorted order)."""
+    seen, result = set(), []
+    for path in mined_files(data, include_partial):
+        with open(path) as handle:
+            for line in handle:
+                record = json.loads(line)
+                if record["kind"] != "region" or record.get("candidates") is None or record["key"] in seen:
+                    continue
+                seen.add(record["key"])
+                result.append({"repo": record["repo"], "language": record["language"], "candidates": record["candidates"],
+                               "features": record["features"]})
+    return result
+
+
+def vectors(records: list[dict], candidate_names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per region: a [candidates, features] matrix (candidate features, then the region's side features) and
+    which candidates reproduce the resolution."""
+    index = {name: i for i, name in enumerate(candidate_names)}
+    region_index = {name: len(candidate_names) + i for i, name in enumerate(FEATURES)}
+    width = len(candidate_names) + len(FEATURES)
+    out = []
+    for record in records:
+        matrix = np.zeros((len(record["candidates"]), width), dtype=np.float32)
+        for row, candidate in enumerate(record["candidates"]):
+            for name, value in candidate["features"].items():
+                if name in index:
+                    matrix[row, index[name]] = value
+            for name, value in record["features"].items():
+                if name in region_index:
+                    matrix[row, region_index[name]] = value
+        out.append((matrix, np.array([c["reproduces"] for c in record["candidates"]], dtype=bool)))
+    return out
+
+
+class Scorer(torch.nn.Module):
+    def __init__(self, width: int, hidden: int):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(width, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, hidden),
+                                       torch.nn.GELU(), torch.nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+
+def padded(batch: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    most = max(len(m) for m, _ in batch)
+    width = batch[0][0].shape[1]
+    x = np.zeros((len(batch), most, width), dtype=np.float32)
+    valid = np.zeros((len(batch), most), dtype=bool)
+    right = np.zeros((len(batch), most), dtype=bool)
+    for i, (matrix, reproduces) in enumerate(batch):
+        x[i, : len(matrix)] = matrix
+        valid[i, : len(matrix)] = True
+        right[i, : len(matrix)] = reproduces
+    return torch.from_numpy(x), torch.from_numpy(valid), torch.from_numpy(right)
+
+
+def probabilities(model: Scorer, data: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    model.eval()
+    result = []
+    with torch.no_grad():
+        for start in range(0, len(data), 512):
+            x, valid, _ = padded(data[start : start + 512])
+            logits = model(x).masked_fill(~valid, float("-inf"))
+            p = torch.softmax(logits, dim=-1).numpy()
+            result += [p[i, : valid[i].sum()] for i in range(len(p))]
+    model.train()
+    return result
+
+
+def summary(records: list[dict], data, probs) -> dict:
+    """Accuracy of the ranker and the baselines, and the best candidate's (probability, right) per region."""
+    counts = defaultdict(int)
+    scored = []
+    for record, (matrix, reproduces), p in zip(records, data, probs):
+        kinds = [c["kinds"] for c in record["candidates"]]
+        best = int(np.argmax(p))
+        counts["ranker"] += bool(reproduces[best])
+        counts["oracle"] += bool(reproduces.any())
+        token = next((i for i, k in enumerate(kinds) if "token_merge" in k), None)
+        ours = next(i for i, k in enumerate(kinds) if "A" in k)
+        theirs = next(i for i, k in enumerate(kinds) if "B" in k)
+        counts["token_merge_else_ours"] += bool(reproduces[token if token is not None else ours])
+        counts["take_ours"] += bool(reproduces[ours])
+        counts["take_theirs"] += bool(reproduces[theirs])
+        scored.append((float(p[best]), bool(reproduces[best])))
+    total = max(len(records), 1)
+    return {"regions": len(records), **{name: count / total for name, count in counts.items()}, "scored": scored}
+
+
+def leave_one_out(by_repo: dict[str, list[tuple[float, bool]]], target: float = 0.9) -> dict:
+    """The lowest threshold reaching `target` precision on the other repositories, measured on each in turn."""
+    def pick(points):
+        points = sorted(points, reverse=True)
+        best, right = None, 0
+        for taken, (probability, correct) in enumerate(points, 1):
+            right += correct
+            if right / taken >= target:
+                best = probability
+        return best
+    held_taken = held_right = total = 0
+    rows = {}
+    for repo, points in by_repo.items():
+        others = [point for other, pts in by_repo.items() if other != repo for point in pts]
+        threshold = pick(others)
+        taken = [correct for probability, correct in points if threshold is not None and probability >= threshold]
+        rows[repo] = {"threshold": threshold, "regions": len(points), "resolved": len(taken), "right": sum(taken)}
+        held_taken += len(taken)
+        held_right += sum(taken)
+        total += len(points)
+    return {"precision": held_right / held_taken if held_taken else None, "coverage": held_taken / max(total, 1), "repositories": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="/work/data/mined")
+    parser.add_argument("--include-partial", action="store_true")
+    parser.add_argument("--cap-per-repo", type=int, default=20000, help="train on at most this many regions of each repository")
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--no-region-features", action="store_true", help="candidate features alone")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", help="write the figures here")
+    arguments = parser.parse_args()
+    torch.manual_seed(arguments.seed)
+    rng = random.Random(arguments.seed)
+    started = time.time()
+
+    records = regions(arguments.data, arguments.include_partial)
+    candidate_names = sorted({name for r in records for c in r["candidates"] for name in c["features"]})
+    if arguments.no_region_features:
+        for r in records:
+            r["features"] = {}
+    validation = [r for r in records if r["repo"] in VALIDATION_REPOS and is_code(r["language"])]
+    by_repo = defaultdict(list)
+    for r in records:
+        if r["repo"] not in VALIDATION_REPOS:
+            by_repo[r["repo"]].append(r)
+    train = []
+    for repo, items in sorted(by_repo.items()):
+        rng.shuffle(items)
+        train += items[: arguments.cap_per_repo]
+    train_data = [v for v in vectors(train, candidate_names) if v[1].any()]  # a region nothing reproduces teaches nothing
+    validation_data = vectors(validation, candidate_names)
+    print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {len(by_repo)} repositories "
+          f"(cap {arguments.cap_per_repo}); validation code regions {len(validation)}; {len(candidate_names)} candidate features", flush=True)
+
+    width = train_data[0][0].shape[1]
+    # Standardise columns on the training data, so the MLP sees comparable scales.
+    stacked = np.concatenate([m for m, _ in train_data])
+    mean, std = stacked.mean(axis=0), stacked.std(axis=0) + 1e-6
+    train_data = [((m - mean) / std, r) for m, r in train_data]
+    validation_data = [((m - mean) / std, r) for m, r in validation_data]
+    model = Scorer(width, arguments.hidden)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    for epoch in range(arguments.epochs):
+        rng.shuffle(train_data)
+        losses = []
+        for start in range(0, len(train_data), 256):
+            x, valid, right = padded(train_data[start : start + 256])
+            logits = model(x).masked_fill(~valid, float("-inf"))
+            loss = (torch.logsumexp(logits, -1) - torch.logsumexp(logits.masked_fill(~right, float("-inf")), -1)).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        if epoch % 5 == 4 or epoch == arguments.epochs - 1:
+            figures = summary(validation, validation_data, probabilities(model, validation_data))
+            print(f"epoch {epoch + 1}: train loss {np.mean(losses):.4f}; validation accuracy {figures['ranker']:.1%}", flush=True)
+
+    figures = summary(validation, validation_data, probabilities(model, validation_data))
+    by_validation_repo = defaultdict(list)
+    for record, point in zip(validation, figures.pop("scored")):
+        by_validation_repo[record["repo"]].append(point)
+    figures["leave_one_out_at_90"] = leave_one_out(by_validation_repo)
+    figures["per_repository"] = {}
+    for repo in sorted(by_validation_repo):
+        subset = [i for i, r in enumerate(validation) if r["repo"] == repo]
+        part = summary([validation[i] for i in subset], [validation_data[i] for i in subset],
+                       probabilities(model, [validation_data[i] for i in subset]))
+        part.pop("scored")
+        figures["per_repository"][repo] = part
+    print(json.dumps({k: v for k, v in figures.items()}, indent=1, default=str))
+    if arguments.json:
+        with open(arguments.json, "w") as handle:
+            json.dump(figures, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -43,8 +43,8 @@ def regions(data: str, include_partial: bool) -> list[dict]:
                 if record["kind"] != "region" or record.get("candidates") is None or record["key"] in seen:
                     continue
                 seen.add(record["key"])
-                result.append({"repo": record["repo"], "language": record["language"], "candidates": record["candidates"],
-                               "features": record["features"]})
+                result.append({"repo": record["repo"], "commit": record["commit"], "language": record["language"],
+                               "candidates": record["candidates"], "features": record["features"]})
     return result
 
 
@@ -152,6 +152,7 @@ def main() -> None:
     parser.add_argument("--data", default="/work/data/mined")
     parser.add_argument("--include-partial", action="store_true")
     parser.add_argument("--cap-per-repo", type=int, default=20000, help="train on at most this many regions of each repository")
+    parser.add_argument("--cap-per-merge", type=int, default=20, help="train on at most this many regions of each merge")
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--no-region-features", action="store_true", help="candidate features alone")
@@ -175,11 +176,17 @@ def main() -> None:
     train = []
     for repo, items in sorted(by_repo.items()):
         rng.shuffle(items)
-        train += items[: arguments.cap_per_repo]
+        per_merge = defaultdict(int)
+        kept = []
+        for item in items:
+            per_merge[item["commit"]] += 1
+            if per_merge[item["commit"]] <= arguments.cap_per_merge:
+                kept.append(item)
+        train += kept[: arguments.cap_per_repo]
     train_data = [v for v in vectors(train, candidate_names) if v[1].any()]  # a region nothing reproduces teaches nothing
     validation_data = vectors(validation, candidate_names)
     print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {len(by_repo)} repositories "
-          f"(cap {arguments.cap_per_repo}); validation code regions {len(validation)}; {len(candidate_names)} candidate features", flush=True)
+          f"(caps {arguments.cap_per_repo} per repository, {arguments.cap_per_merge} per merge); validation code regions {len(validation)}; {len(candidate_names)} candidate features", flush=True)
 
     width = train_data[0][0].shape[1]
     # Standardise columns on the training data, so the MLP sees comparable scales.

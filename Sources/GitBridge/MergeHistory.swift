@@ -397,6 +397,10 @@ public final class MergeHistory {
         git_diff_find_options_init(&options, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION))
         options.flags = GIT_DIFF_FIND_RENAMES.rawValue
         options.rename_limit = 1000
+        // Comparing every source with every target costs their product in file similarities: a restructuring
+        // that moved thousands of files took minutes per merge. Past this budget only exact renames count
+        // (the paths are skipped either way; only whether the merge counts as conflicted can change).
+        if sources.count * targets.count > 20_000 { options.flags |= GIT_DIFF_FIND_EXACT_MATCH_ONLY.rawValue }
         guard git_diff_find_similar(diff, &options) == 0 else { return [:] }
         var renames: [String: git_oid] = [:]
         for index in 0..<git_diff_num_deltas(diff) {

@@ -43,7 +43,8 @@ def regions(data: str, include_partial: bool) -> list[dict]:
                 if record["kind"] != "region" or record.get("candidates") is None or record["key"] in seen:
                     continue
                 seen.add(record["key"])
-                result.append({"repo": record["repo"], "commit": record["commit"], "language": record["language"],
+                result.append({"repo": record["repo"], "commit": record["commit"], "path": record["path"], "region": record["region"],
+                               "language": record["language"],
                                "candidates": record["candidates"], "features": record["features"]})
     return result
 
@@ -147,6 +148,32 @@ def leave_one_out(by_repo: dict[str, list[tuple[float, bool]]], target: float = 
     return {"precision": held_right / held_taken if held_taken else None, "coverage": held_taken / max(total, 1), "repositories": rows}
 
 
+def agreement(path: str, validation: list[dict], probs: list[np.ndarray]) -> dict:
+    """The shipped model's decisions (fate `resolved` in `eval --regions` lines) alone, and kept only where
+    the ranker's best candidate is the same text (they share a kind), on the code regions both saw."""
+    ranked = {}
+    for record, p in zip(validation, probs):
+        best = int(np.argmax(p))
+        ranked[(record["repo"], record["commit"], record["path"], record["region"])] = set(record["candidates"][best]["kinds"])
+    alone = agreed = agreed_right = alone_right = regions = 0
+    with open(path) as handle:
+        for line in handle:
+            region = json.loads(line)
+            key = (region["repo"], region["commit"], region["path"], region["region"])
+            if not region["code"] or key not in ranked:
+                continue
+            regions += 1
+            if region["fate"] != "resolved":
+                continue
+            alone += 1
+            alone_right += bool(region["right"])
+            if ranked[key] & set(region["candidates"][0]["kinds"]):
+                agreed += 1
+                agreed_right += bool(region["right"])
+    return {"regions": regions, "encoder": {"resolved": alone, "precision": alone_right / max(alone, 1), "coverage": alone / max(regions, 1)},
+            "encoder_and_ranker": {"resolved": agreed, "precision": agreed_right / max(agreed, 1), "coverage": agreed / max(regions, 1)}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="/work/data/mined")
@@ -158,6 +185,8 @@ def main() -> None:
     parser.add_argument("--no-region-features", action="store_true", help="candidate features alone")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--regions", help="`eval --regions` lines of the shipped model on the validation repositories: "
+                        "also report its decisions when the ranker must agree")
     arguments = parser.parse_args()
     torch.manual_seed(arguments.seed)
     rng = random.Random(arguments.seed)
@@ -223,6 +252,8 @@ def main() -> None:
                        probabilities(model, [validation_data[i] for i in subset]))
         part.pop("scored")
         figures["per_repository"][repo] = part
+    if arguments.regions:
+        figures["with_the_encoder"] = agreement(arguments.regions, validation, probabilities(model, validation_data))
     print(json.dumps({k: v for k, v in figures.items()}, indent=1, default=str))
     if arguments.json:
         with open(arguments.json, "w") as handle:

@@ -103,12 +103,10 @@ public struct RegionScanner: Sendable {
             }
         }
         if merges.isEmpty { progress?(Progress(mergesDone: 0, mergesTotal: 0, regions: 0)) }
+        // The listing's own skips (octopus merges) are counted with the first worker, which is the listing.
         for history in workers.histories {
             totals.mergesReplayed += history.mergesReplayed
             for (reason, count) in history.skipped { totals.skipped[reason.rawValue, default: 0] += count }
-        }
-        if workers.histories.first !== listing {
-            for (reason, count) in listing.skipped { totals.skipped[reason.rawValue, default: 0] += count }
         }
         return totals
     }

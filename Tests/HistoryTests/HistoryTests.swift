@@ -109,6 +109,12 @@ import TestSupport
         #expect(values[0] == 0 && values[1] == 1 && values[2] == 1 && values[3] == 0)
         #expect(records[2].features.values.allSatisfy { $0 != 0 } && records[0].features["region"] == 1)
         #expect(records[0].features["token_merge_clean"] == 1 && records[1].features["token_merge_clean"] == nil)
+
+        // Region records list their candidate texts: the token merge reproduces the first region; ours the second.
+        let first = try #require(records[0].candidates), second = try #require(records[1].candidates)
+        #expect(first.filter(\.reproduces).map(\.kinds) == [["token_merge"]])
+        #expect(second.filter(\.reproduces).contains { $0.kinds.contains("A") } && records[2].candidates == nil)
+        #expect(first.allSatisfy { $0.features["kinds"] == Double($0.kinds.count) })
     }
 
     /// The merges replayed on four threads give byte for byte the report and the region lines of one thread.

@@ -68,6 +68,34 @@ import TestSupport
 
     /// Hand-computed values of the side features for one token conflict: ours changes `1` to `2` and adds
     /// `, z`; theirs changes `1` to `2` only.
+    /// A region's candidate texts: one per distinct text, with every kind that writes it, and features that
+    /// say how much of each side's change each keeps (worked out by hand for this region).
+    @Test func candidateTextsOfARegion() throws {
+        let tokenizer = Tokenizer(language: .java)
+        let merge = TokenMerge(base: tokenizer.tokenize("f(a, b);"), ours: tokenizer.tokenize("f(x, b);"), theirs: tokenizer.tokenize("f(a, y);"))
+        let candidates = CandidateTexts.of(merge)
+        let texts = candidates.map { String(decoding: $0.text, as: UTF8.self) }
+        #expect(texts.first == "f(x, y);" && candidates[0].kinds == [.tokenMerge])
+        #expect(Set(texts).count == texts.count, "one candidate per distinct text: \(texts)")
+        let ours = try #require(candidates.first { $0.kinds.contains(.pattern(.ours)) })
+        #expect(String(decoding: ours.text, as: UTF8.self) == "f(x, b);")
+        // Neither side added tokens the base lacks except x (ours) and y (theirs).
+        let tokenMerge = candidates[0].features, oursFeatures = ours.features
+        #expect(tokenMerge["keeps_ours_change"] == 1 && tokenMerge["keeps_theirs_change"] == 1 && tokenMerge["kind=token_merge"] == 1)
+        #expect(oursFeatures["keeps_ours_change"] == 1 && oursFeatures["keeps_theirs_change"] == nil && oursFeatures["equals_ours"] == 1)
+        // ours keeps 5 of the base's 6 non-layout tokens (f ( a , b ) ;: 7 tokens, a dropped): 6/7.
+        #expect(oursFeatures["keeps_base"] == 6.0 / 7.0)
+        #expect(oursFeatures["ours_contains_theirs_change"] == nil && oursFeatures["token_merge_clean"] == 1)
+        #expect(Set(candidates.flatMap(\.features.keys)).isSubset(of: Set(CandidateTexts.featureNames)))
+
+        // Ours adds a line the base lacked, theirs nothing: ours and ours-minus-base... write different texts,
+        // but base, theirs and the empty theirs-minus-base collapse where they are equal.
+        let added = TokenMerge(base: tokenizer.tokenize(""), ours: tokenizer.tokenize("int x;"), theirs: tokenizer.tokenize(""))
+        let addedCandidates = CandidateTexts.of(added)
+        let empty = try #require(addedCandidates.first { $0.kinds.contains(.pattern(.base)) })
+        #expect(empty.kinds.contains(.pattern(.theirs)) && empty.features["empty"] == 1 && empty.features["kinds"] == Double(empty.kinds.count))
+    }
+
     @Test func sideFeaturesOfAConflict() {
         let featurizer = Featurizer(vocabularySize: 1024, maximumLength: 64)
         let input = featurizer.views(base: tokenizer.tokenize("keep(1)"), ours: tokenizer.tokenize("keep(2, z)"),

@@ -155,9 +155,23 @@ def load(
     limit_per_file: int | None = None,
     log=print,
     feature_names: list[str] | None = None,
+    cap_per_repo: int | None = None,
+    cap_per_merge: int | None = None,
 ) -> tuple[Split, Split, dict]:
-    """Reads every mined file, deduplicates by key across files, and splits by repository."""
+    """Reads every mined file, deduplicates by key across files, and splits by repository.
+
+    A few repositories hold most regions (spring-boot about a third) and a few merges hundreds each. For the
+    training split, `cap_per_merge` keeps the first regions of each merge, and `cap_per_repo` keeps about that
+    many regions of each repository: a stable sample by key, at the rate the repository's
+    `OWNER+NAME.summary.json` (written by `mine --repos`) implies. A region dropped drops its token conflicts."""
     validation_repos = set(validation_repos)
+    rates = {}
+    if cap_per_repo is not None:
+        for path in glob.glob(os.path.join(data, "*.summary.json")):
+            summary = json.load(open(path))
+            rates[summary["repo"]] = min(1.0, cap_per_repo / max(summary["located"], 1))
+    per_merge: Counter = Counter()
+    dropped_regions: set[str] = set()
     seen: set[str] = set()
     rows = {"train": [], "validation": []}  # compact rows: the JSON of every record is dropped at once
     stats = Counter()
@@ -180,6 +194,18 @@ def load(
                     stats["duplicates"] += 1
                     continue
                 seen.add(record["key"])
+                if record["repo"] not in validation_repos:
+                    region_key = record["key"] if record["kind"] == "region" else record["key"].rsplit("-", 1)[0]
+                    if record["kind"] == "region":
+                        per_merge[(record["repo"], record["commit"])] += 1
+                        over_merge = cap_per_merge is not None and per_merge[(record["repo"], record["commit"])] > cap_per_merge
+                        # The key is a hex digest: its first digits are a stable uniform draw.
+                        over_repo = int(record["key"][:8], 16) / 0xFFFFFFFF >= rates.get(record["repo"], 1.0)
+                        if over_merge or over_repo:
+                            dropped_regions.add(region_key)
+                    if region_key in dropped_regions:
+                        stats["capped"] += 1
+                        continue
                 if any(len(seq) > max_length for seq in record["token_ids"]):
                     stats["truncated"] += 1
                 rows["validation" if record["repo"] in validation_repos else "train"].append(_row(record, max_length, feature_names or []))

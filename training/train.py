@@ -165,6 +165,8 @@ def main() -> None:
     parser.add_argument("--no-features", action="store_true", help="the views alone, without the side features mine wrote")
     parser.add_argument("--no-language-features", action="store_true", help="side features without the language one-hot")
     parser.add_argument("--limit-per-file", type=int, help="read at most this many lines per file (testing)")
+    parser.add_argument("--cap-per-repo", type=int, help="train on about this many regions of each repository at most")
+    parser.add_argument("--cap-per-merge", type=int, help="train on at most this many regions of each merge")
     arguments = parser.parse_args()
 
     global DEVICE
@@ -186,7 +188,7 @@ def main() -> None:
         feature_names = [name for name in feature_names if not name.startswith("language=")]
     train, validation, stats = load(
         arguments.data, validation_repos, arguments.max_length, arguments.include_partial, arguments.limit_per_file,
-        feature_names=feature_names,
+        feature_names=feature_names, cap_per_repo=arguments.cap_per_repo, cap_per_merge=arguments.cap_per_merge,
     )
     log(f"loaded in {time.time() - started:.0f}s: {stats}")
     describe(train, "train", log)

@@ -308,11 +308,11 @@ public final class MergeHistory {
                 }
                 if ours.status == GIT_DELTA_DELETED {
                     renames = oursRenames ?? renamedPaths(from: base, in: oursCommit, sources: sources(deletedBy: oursChanges, changedBy: theirsChanges),
-                                                          targets: oursChanges.filter { $0.value.status == GIT_DELTA_ADDED }.map(\.key))
+                                                          changes: oursChanges)
                     oursRenames = renames
                 } else {
                     renames = theirsRenames ?? renamedPaths(from: base, in: theirsCommit, sources: sources(deletedBy: theirsChanges, changedBy: oursChanges),
-                                                            targets: theirsChanges.filter { $0.value.status == GIT_DELTA_ADDED }.map(\.key))
+                                                            changes: theirsChanges)
                     theirsRenames = renames
                 }
                 guard let renamedTo = renames[path] else {
@@ -373,17 +373,30 @@ public final class MergeHistory {
         return (files, hadConflicts)
     }
 
-    /// Which of `sources` `side` renamed since `base` (to one of the paths it added, `targets`), with the blob
-    /// each became. As `git_merge_trees` does, only the deleted paths the other side changed are examined, so
-    /// the rename search costs little even when a side added thousands of files.
-    private func renamedPaths(from base: git_oid, in side: OpaquePointer?, sources: [String], targets: [String]) -> [String: git_oid] {
+    /// Which of `sources` `side` renamed since `base` (to one of the paths it added), with the blob each
+    /// became. As `git_merge_trees` does, only the deleted paths the other side changed are examined. A blob
+    /// moved unchanged is found by its id; similar content is searched with libgit2 only when sources times
+    /// added paths stay under 20,000 (a restructuring that moved thousands of files took minutes per merge,
+    /// and the paths are skipped either way: only whether the merge counts as conflicted can change).
+    private func renamedPaths(from base: git_oid, in side: OpaquePointer?, sources: [String], changes: [String: PathChange]) -> [String: git_oid] {
+        let targets = changes.filter { $0.value.status == GIT_DELTA_ADDED }
         guard !sources.isEmpty, !targets.isEmpty else { return [:] }
+        if sources.count * targets.count > 20_000 {
+            var added: [String: git_oid] = [:]
+            for target in targets.values { added[Repository.hex(target.newID)] = target.newID }
+            var renames: [String: git_oid] = [:]
+            for source in sources {
+                if let change = changes[source], let moved = added[Repository.hex(change.oldID)] { renames[source] = moved }
+            }
+            return renames
+        }
+        let targetPaths = Array(targets.keys)
         var base = base
         var baseCommit: OpaquePointer?, baseTree: OpaquePointer?, sideTree: OpaquePointer?, diff: OpaquePointer?
         defer { git_commit_free(baseCommit); git_tree_free(baseTree); git_tree_free(sideTree); git_diff_free(diff) }
         guard git_commit_lookup(&baseCommit, repository.pointer, &base) == 0, git_commit_tree(&baseTree, baseCommit) == 0,
               git_commit_tree(&sideTree, side) == 0 else { return [:] }
-        var paths = (sources + targets).map { strdup($0) }
+        var paths = (sources + targetPaths).map { strdup($0) }
         defer { paths.forEach { free($0) } }
         var diffOptions = git_diff_options()
         git_diff_options_init(&diffOptions, UInt32(GIT_DIFF_OPTIONS_VERSION))
@@ -397,10 +410,6 @@ public final class MergeHistory {
         git_diff_find_options_init(&options, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION))
         options.flags = GIT_DIFF_FIND_RENAMES.rawValue
         options.rename_limit = 1000
-        // Comparing every source with every target costs their product in file similarities: a restructuring
-        // that moved thousands of files took minutes per merge. Past this budget only exact renames count
-        // (the paths are skipped either way; only whether the merge counts as conflicted can change).
-        if sources.count * targets.count > 20_000 { options.flags |= GIT_DIFF_FIND_EXACT_MATCH_ONLY.rawValue }
         guard git_diff_find_similar(diff, &options) == 0 else { return [:] }
         var renames: [String: git_oid] = [:]
         for index in 0..<git_diff_num_deltas(diff) {

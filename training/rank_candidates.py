@@ -13,12 +13,14 @@ softmax over a region's candidates is trained listwise on the training repositor
 Reported on validation code regions (deduplicated as `eval --unique` does): accuracy with every region
 answered by its best candidate, the same for the baselines (token merge else ours, ours, theirs) and the
 oracle (some candidate reproduces), and coverage at >= 90% precision with the threshold chosen leaving
-one repository out (chosen on four, measured on the fifth).
+one repository out (chosen on four, measured on the fifth). The number of epochs is chosen on development
+repositories (training repositories held out, about a tenth of the regions), never on validation.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -202,6 +204,17 @@ def main() -> None:
     for r in records:
         if r["repo"] not in VALIDATION_REPOS:
             by_repo[r["repo"]].append(r)
+    # Development repositories choose the epoch: training repositories in a stable order of their names'
+    # digests, none holding more than a tenth of the regions, until they hold a tenth.
+    total = sum(len(items) for items in by_repo.values())
+    development_repos, held = set(), 0
+    for repo in sorted(by_repo, key=lambda name: hashlib.sha256(name.encode()).hexdigest()):
+        if held >= total / 10 or len(by_repo) - len(development_repos) <= 1:
+            break
+        if len(by_repo[repo]) <= total / 10:
+            development_repos.add(repo)
+            held += len(by_repo[repo])
+    development = [r for repo in sorted(development_repos) for r in by_repo.pop(repo) if is_code(r["language"])]
     train = []
     for repo, items in sorted(by_repo.items()):
         rng.shuffle(items)
@@ -214,8 +227,10 @@ def main() -> None:
         train += kept[: arguments.cap_per_repo]
     train_data = [v for v in vectors(train, candidate_names) if v[1].any()]  # a region nothing reproduces teaches nothing
     validation_data = vectors(validation, candidate_names)
+    development_data = vectors(development, candidate_names)
     print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {len(by_repo)} repositories "
-          f"(caps {arguments.cap_per_repo} per repository, {arguments.cap_per_merge} per merge); validation code regions {len(validation)}; {len(candidate_names)} candidate features", flush=True)
+          f"(caps {arguments.cap_per_repo} per repository, {arguments.cap_per_merge} per merge); development {sorted(development_repos)} "
+          f"({len(development)} code regions); validation code regions {len(validation)}; {len(candidate_names)} candidate features", flush=True)
 
     width = train_data[0][0].shape[1]
     # Standardise columns on the training data, so the MLP sees comparable scales.
@@ -223,8 +238,11 @@ def main() -> None:
     mean, std = stacked.mean(axis=0), stacked.std(axis=0) + 1e-6
     train_data = [((m - mean) / std, r) for m, r in train_data]
     validation_data = [((m - mean) / std, r) for m, r in validation_data]
+    development_data = [((m - mean) / std, r) for m, r in development_data]
     model = Scorer(width, arguments.hidden)
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    # The epoch is chosen on development repositories (training ones held out), never on validation.
+    best_state, best_accuracy = None, -1.0
     for epoch in range(arguments.epochs):
         rng.shuffle(train_data)
         losses = []
@@ -236,11 +254,15 @@ def main() -> None:
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
-        if epoch % 5 == 4 or epoch == arguments.epochs - 1:
-            figures = summary(validation, validation_data, probabilities(model, validation_data))
-            print(f"epoch {epoch + 1}: train loss {np.mean(losses):.4f}; validation accuracy {figures['ranker']:.1%}", flush=True)
+        development_accuracy = summary(development, development_data, probabilities(model, development_data))["ranker"]
+        if development_accuracy > best_accuracy:
+            best_accuracy = development_accuracy
+            best_state = {key: value.clone() for key, value in model.state_dict().items()}
+        print(f"epoch {epoch + 1}: train loss {np.mean(losses):.4f}; development accuracy {development_accuracy:.1%}", flush=True)
+    model.load_state_dict(best_state)
 
     figures = summary(validation, validation_data, probabilities(model, validation_data))
+    figures["development_repositories"] = sorted(development_repos)
     by_validation_repo = defaultdict(list)
     for record, point in zip(validation, figures.pop("scored")):
         by_validation_repo[record["repo"]].append(point)

@@ -20,9 +20,9 @@ extension EvaluationReport {
     public static func combining(_ reports: [EvaluationReport], name: String? = nil) throws -> EvaluationReport {
         guard let first = reports.first else { throw CombinationError.empty }
         if reports.contains(where: { $0.unique != first.unique }) { throw CombinationError.mixed("--unique") }
+        // The same weights and thresholds, wherever each machine keeps the model folder.
         func sameSetting(_ report: EvaluationReport) -> Bool {
-            report.provenance?.model == first.provenance?.model && report.provenance?.modelDigest == first.provenance?.modelDigest
-                && report.provenance?.thresholds == first.provenance?.thresholds
+            report.provenance?.modelDigest == first.provenance?.modelDigest && report.provenance?.thresholds == first.provenance?.thresholds
         }
         if !reports.allSatisfy(sameSetting) { throw CombinationError.mixed("model or thresholds") }
         if reports.contains(where: { $0.curve.map(\.threshold) != first.curve.map(\.threshold) }) { throw CombinationError.mixed("curve thresholds") }

@@ -14,7 +14,7 @@ struct HistoryOptions: ParsableArguments {
                                valueName: "file")) var repos: String?
 
     @Option(help: ArgumentHelp("Where --repos finds OWNER/NAME: CLONES/OWNER+NAME/repo, the layout of fetched mirrors.", valueName: "dir"))
-    var clones: String = "/work/.mirror"
+    var clones: String?
 
     @Option(help: "A revision or range to walk (default: everything reachable from branches and tags).") var rev: String?
 
@@ -63,11 +63,14 @@ struct HistoryOptions: ParsableArguments {
         guard let text = try? String(contentsOfFile: repos, encoding: .utf8) else {
             throw CommandLineError.unreadable(path: repos, reason: "cannot read the repository list")
         }
-        let listed = text.split(separator: "\n").compactMap { line -> (String, String)? in
+        let listed = try text.split(separator: "\n").compactMap { line -> (String, String)? in
             guard let entry = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?
                 .split(whereSeparator: \.isWhitespace).first.map(String.init) else { return nil }
             if FileManager.default.fileExists(atPath: entry) {
                 return (URL(fileURLWithPath: entry).standardizedFileURL.lastPathComponent, entry)
+            }
+            guard let clones else {
+                throw ValidationError("\(repos) names \(entry), which is not a folder here: give --clones DIR to find it as DIR/\(entry.replacingOccurrences(of: "/", with: "+"))/repo")
             }
             return (entry, "\(clones)/\(entry.replacingOccurrences(of: "/", with: "+"))/repo")
         }

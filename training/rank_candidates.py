@@ -150,6 +150,54 @@ def leave_one_out(by_repo: dict[str, list[tuple[float, bool]]], target: float = 
     return {"precision": held_right / held_taken if held_taken else None, "coverage": held_taken / max(total, 1), "repositories": rows}
 
 
+def export(model: Scorer, mean: np.ndarray, std: np.ndarray, candidate_names: list[str], region_names: list[str], path: str,
+           examples: list[dict] | None = None) -> None:
+    """Writes the ranking head as JSON for `CandidateRanker.swift`: feature names, the standardisation, and
+    each linear layer (GELU between them); `examples`, when given, are stored with the probabilities PyTorch
+    computes for them, so that the Swift test checks the same numbers."""
+    layers = [module for module in model.net if isinstance(module, torch.nn.Linear)]
+    document = {
+        "candidate_features": candidate_names, "region_features": region_names,
+        "mean": [float(v) for v in mean], "std": [float(v) for v in std],
+        "layers": [{"weight": layer.weight.detach().double().tolist(), "bias": layer.bias.detach().double().tolist()} for layer in layers],
+    }
+    if examples is not None:
+        for example in examples:
+            matrix = np.zeros((len(example["candidates"]), len(candidate_names) + len(region_names)), dtype=np.float64)
+            for row, candidate in enumerate(example["candidates"]):
+                for column, name in enumerate(candidate_names):
+                    matrix[row, column] = candidate.get(name, 0.0)
+                for column, name in enumerate(region_names):
+                    matrix[row, len(candidate_names) + column] = example["region"].get(name, 0.0)
+            x = torch.from_numpy((matrix - mean) / std).double()
+            with torch.no_grad():
+                example["probabilities"] = torch.softmax(model.double()(x), dim=-1).tolist()
+            model.float()
+        document["examples"] = examples
+    with open(path, "w") as handle:
+        json.dump(document, handle, indent=1)
+
+
+def golden(path: str, seed: int = 7) -> None:
+    """A small random ranking head and random inputs with PyTorch's probabilities: the fixture of the Swift test."""
+    generator = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    candidate_names, region_names = ["kind=A", "kind=B", "keeps_base", "length_vs_ours"], ["region", "same_sides", "code"]
+    model = Scorer(len(candidate_names) + len(region_names), 5)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(4)  # larger than an initialisation, so that the probabilities differ clearly
+    mean = generator.normal(size=len(candidate_names) + len(region_names))
+    std = generator.uniform(0.5, 2.0, size=len(candidate_names) + len(region_names))
+    examples = []
+    for count in (1, 2, 4):
+        examples.append({
+            "candidates": [{name: float(generator.normal()) for name in candidate_names if generator.random() < 0.8} for _ in range(count)],
+            "region": {name: float(generator.normal()) for name in region_names if generator.random() < 0.8},
+        })
+    export(model, mean, std, candidate_names, region_names, path, examples)
+
+
 def agreement(path: str, validation: list[dict], probs: list[np.ndarray]) -> dict:
     """The shipped model's decisions (fate `resolved` in `eval --regions` lines) alone, and kept only where
     the ranker's best candidate is the same text (they share a kind), on the code regions both saw."""
@@ -187,9 +235,14 @@ def main() -> None:
     parser.add_argument("--no-region-features", action="store_true", help="candidate features alone")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--export", help="write the trained ranking head here (JSON for CandidateRanker.swift)")
+    parser.add_argument("--golden", help="only write the Swift test's fixture (a random head, random inputs, PyTorch's outputs) here")
     parser.add_argument("--regions", help="`eval --regions` lines of the shipped model on the validation repositories: "
                         "also report its decisions when the ranker must agree")
     arguments = parser.parse_args()
+    if arguments.golden:
+        golden(arguments.golden)
+        return
     torch.manual_seed(arguments.seed)
     rng = random.Random(arguments.seed)
     started = time.time()
@@ -274,6 +327,9 @@ def main() -> None:
                        probabilities(model, [validation_data[i] for i in subset]))
         part.pop("scored")
         figures["per_repository"][repo] = part
+    if arguments.export:
+        region_names = [] if arguments.no_region_features else list(FEATURES)
+        export(model, mean, std, candidate_names, region_names, arguments.export)
     if arguments.regions:
         figures["with_the_encoder"] = agreement(arguments.regions, validation, probabilities(model, validation_data))
     print(json.dumps({k: v for k, v in figures.items()}, indent=1, default=str))

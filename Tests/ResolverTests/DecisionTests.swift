@@ -96,6 +96,30 @@ import TestSupport
         #expect(empty.kinds.contains(.pattern(.theirs)) && empty.features["empty"] == 1 && empty.features["kinds"] == Double(empty.kinds.count))
     }
 
+    /// The ranking head gives the probabilities PyTorch computed for the same weights and inputs
+    /// (`training/rank_candidates.py --golden`), and refuses a file whose shapes do not fit.
+    @Test func theRankingHeadMatchesPyTorch() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../fixtures/ranker/tiny.json").standardized
+        let ranker = try CandidateRanker(contentsOf: url)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let examples = try #require(document["examples"] as? [[String: Any]])
+        #expect(examples.count == 3)
+        for example in examples {
+            let candidates = try #require(example["candidates"] as? [[String: Double]])
+            let region = try #require(example["region"] as? [String: Double])
+            let expected = try #require(example["probabilities"] as? [Double])
+            let computed = ranker.probabilities(candidates: candidates, region: region)
+            #expect(computed.count == expected.count)
+            for (left, right) in zip(computed, expected) { #expect(abs(left - right) < 1e-9, "\(computed) against \(expected)") }
+        }
+        var broken = document
+        broken["mean"] = [0.0]
+        let brokenURL = FileManager.default.temporaryDirectory.appendingPathComponent("ranker-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: broken).write(to: brokenURL)
+        defer { try? FileManager.default.removeItem(at: brokenURL) }
+        #expect(throws: CandidateRanker.LoadError.self) { try CandidateRanker(contentsOf: brokenURL) }
+    }
+
     @Test func sideFeaturesOfAConflict() {
         let featurizer = Featurizer(vocabularySize: 1024, maximumLength: 64)
         let input = featurizer.views(base: tokenizer.tokenize("keep(1)"), ours: tokenizer.tokenize("keep(2, z)"),

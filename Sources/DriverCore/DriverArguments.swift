@@ -71,3 +71,25 @@ public struct DriverArguments: Equatable, Sendable {
         if positional.count > 8 { ignored += positional[8...] }
     }
 }
+
+/// Labels git passed itself (`%S %X %Y`, git 2.44 and later); literal placeholders and empty ones are ignored.
+public struct PassedLabels: Sendable {
+    public var base: String?
+    public var ours: String?
+    public var theirs: String?
+
+    public init(base: String? = nil, ours: String? = nil, theirs: String? = nil) {
+        func real(_ value: String?, _ placeholder: String) -> String? {
+            guard let value, value != placeholder, !value.isEmpty else { return nil }
+            return value
+        }
+        self.base = real(base, "%S")
+        self.ours = real(ours, "%X")
+        self.theirs = real(theirs, "%Y")
+    }
+}
+
+extension DriverArguments {
+    /// The labels of the driver line's `%S %X %Y`, where git filled them in.
+    public var passedLabels: PassedLabels { PassedLabels(base: baseLabel, ours: oursLabel, theirs: theirsLabel) }
+}

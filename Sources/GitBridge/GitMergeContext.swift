@@ -20,22 +20,8 @@ public struct GitMergeContext: Sendable {
     public var operationKind = "merge"
     public var operationKey = ""
 
-    /// Labels git passed itself (`%S %X %Y`, git 2.44 and later); literal placeholders are ignored.
-    public struct PassedLabels: Sendable {
-        public var base: String?
-        public var ours: String?
-        public var theirs: String?
-
-        public init(base: String? = nil, ours: String? = nil, theirs: String? = nil) {
-            func real(_ value: String?, _ placeholder: String) -> String? {
-                guard let value, value != placeholder, !value.isEmpty else { return nil }
-                return value
-            }
-            self.base = real(base, "%S")
-            self.ours = real(ours, "%X")
-            self.theirs = real(theirs, "%Y")
-        }
-    }
+    /// Labels git passed itself (`%S %X %Y`); defined with the driver's command line in DriverCore.
+    public typealias PassedLabels = DriverCore.PassedLabels
 
     /// Reads the context for `path` (`%P`) from the repository around `directory` and git's environment.
     public static func discover(path: String?, markerSize: Int, passedLabels: PassedLabels = PassedLabels(),

@@ -16,9 +16,14 @@ import MergeCore
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let parsed = DriverArguments(arguments)
-if let base = parsed.base, let ours = parsed.ours, let theirs = parsed.theirs,
-   let baseBytes = try? PlainFile.read(base), let oursBytes = try? PlainFile.read(ours), let theirsBytes = try? PlainFile.read(theirs),
-   let merged = CleanLineMerge.text(base: baseBytes, ours: oursBytes, theirs: theirsBytes, flavor: GitOperation.fromProcessAncestry().flavor),
+let flavor = GitOperation.fromProcessAncestry().flavor
+/// The three files, when the command line names them and all can be read.
+let files: (base: [UInt8], ours: [UInt8], theirs: [UInt8])? = {
+    guard let base = parsed.base, let ours = parsed.ours, let theirs = parsed.theirs,
+          let baseBytes = try? PlainFile.read(base), let oursBytes = try? PlainFile.read(ours), let theirsBytes = try? PlainFile.read(theirs) else { return nil }
+    return (baseBytes, oursBytes, theirsBytes)
+}()
+if let files, let ours = parsed.ours, let merged = CleanLineMerge.text(base: files.base, ours: files.ours, theirs: files.theirs, flavor: flavor),
    (try? PlainFile.writeAtomically(merged, to: ours)) != nil {
     exit(0)
 }
@@ -42,14 +47,14 @@ execv(full, &execArguments)
 // exec failed: mergebert itself is missing or broken. Leave git's line merge (default labels where git did
 // not pass its own) and fail, so that git reports the conflict and `mergebert doctor` the broken install.
 let reason = String(cString: strerror(errno))
-PlainFile.printError("mergebert-driver: cannot run \(full) (\(reason)); git's line merge written; reinstall with `mergebert install`")
-if let base = parsed.base, let ours = parsed.ours, let theirs = parsed.theirs,
-   let baseBytes = try? PlainFile.read(base), let oursBytes = try? PlainFile.read(ours), let theirsBytes = try? PlainFile.read(theirs),
-   ![baseBytes, oursBytes, theirsBytes].contains(where: isBinaryForGit) {
-    let markers = ConflictMarkers(oursLabel: parsed.oursLabel.flatMap { $0 == "%X" ? nil : $0 } ?? "ours",
-                                  baseLabel: parsed.baseLabel.flatMap { $0 == "%S" ? nil : $0 } ?? "base",
-                                  theirsLabel: parsed.theirsLabel.flatMap { $0 == "%Y" ? nil : $0 } ?? "theirs", size: parsed.markerSize)
-    let merge = LineMerge(base: baseBytes, ours: oursBytes, theirs: theirsBytes, flavor: GitOperation.fromProcessAncestry().flavor)
-    try? PlainFile.writeAtomically(merge.render(style: .merge, markers: markers), to: ours)
+var written = false
+if let files, let ours = parsed.ours, ![files.base, files.ours, files.theirs].contains(where: isBinaryForGit) {
+    let labels = parsed.passedLabels
+    let markers = ConflictMarkers(oursLabel: labels.ours ?? "ours", baseLabel: labels.base ?? "base", theirsLabel: labels.theirs ?? "theirs",
+                                  size: parsed.markerSize)
+    let merge = LineMerge(base: files.base, ours: files.ours, theirs: files.theirs, flavor: flavor)
+    written = (try? PlainFile.writeAtomically(merge.render(style: .merge, markers: markers), to: ours)) != nil
 }
+PlainFile.printError("mergebert-driver: cannot run \(full) (\(reason)); \(written ? "git's line merge written" : "%A left as it was"); "
+                     + "reinstall with `mergebert install`")
 exit(2)

@@ -58,7 +58,7 @@ struct Driver: ParsableCommand {
         }
         let context = GitMergeContext.discover(
             path: arguments.path, markerSize: arguments.markerSize,
-            passedLabels: .init(base: arguments.baseLabel, ours: arguments.oursLabel, theirs: arguments.theirsLabel),
+            passedLabels: arguments.passedLabels,
             contents: (baseBytes, oursBytes, theirsBytes), operation: operation)
         var options = ResolverOptions(style: context.style, markers: context.markers, path: arguments.path)
         options.flavor = context.flavor

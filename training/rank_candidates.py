@@ -35,9 +35,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataset import FEATURES, VALIDATION_REPOS, is_code, mined_files  # noqa: E402
 
 
-def regions(data: str, include_partial: bool) -> list[dict]:
-    """Region records with candidates, first occurrence of each key only (across files, in sorted order)."""
-    seen, result = set(), []
+def regions(data: str, include_partial: bool, encoder: "EncoderScores | None" = None) -> list[dict]:
+    """Region records with candidates, first occurrence of each key only (across files, in sorted order).
+    With `encoder`, each candidate also gets the feature `encoder_probability`: what the encoder's region
+    outputs give its text (the sum over the kinds that write it, TOKEN for the clean token merge), exactly
+    as the resolver computes it (Sources/Resolver/Decision/ModelScoring.swift)."""
+    seen, result, pending = set(), [], []
     for path in mined_files(data, include_partial):
         with open(path) as handle:
             for line in handle:
@@ -46,9 +49,48 @@ def regions(data: str, include_partial: bool) -> list[dict]:
                     continue
                 seen.add(record["key"])
                 result.append({"repo": record["repo"], "commit": record["commit"], "path": record["path"], "region": record["region"],
-                               "language": record["language"],
+                               "language": record["language"], "key": record["key"],
                                "candidates": record["candidates"], "features": record["features"]})
+                if encoder is not None:
+                    pending.append((result[-1], record))
+                    if len(pending) == 512:
+                        encoder.annotate(pending)
+                        pending = []
+    if encoder is not None and pending:
+        encoder.annotate(pending)
     return result
+
+
+class EncoderScores:
+    """The shipped encoder's region-level probabilities, turned into each candidate text's probability."""
+
+    FEATURE = "encoder_probability"
+
+    def __init__(self, directory: str):
+        from safetensors.torch import load_file
+
+        from model import Config, MergeEncoder, pad_batch
+
+        self.config = Config.from_json(os.path.join(directory, "config.json"))
+        self.model = MergeEncoder(self.config)
+        state = load_file(os.path.join(directory, "model.safetensors"))
+        self.model.load_state_dict({key: value.to(torch.float32) for key, value in state.items()})
+        self.model.eval()
+        self.pad_batch = pad_batch
+        self.label_index = {label: i for i, label in enumerate(self.config.labels)}
+        self.label_index["token_merge"] = self.label_index["TOKEN"]
+
+    def annotate(self, pairs: list[tuple[dict, dict]]) -> None:
+        examples = [{"token_ids": [ids[: self.config.max_length] for ids in record["token_ids"]],
+                     "edit_types": [types[: self.config.max_length] for types in record["edit_types"]]} for _, record in pairs]
+        tokens, edits = self.pad_batch(examples)
+        features = torch.tensor([[record["features"].get(name, 0.0) for name in self.config.features] for _, record in pairs],
+                                dtype=torch.float32)
+        with torch.no_grad():
+            probabilities = torch.softmax(self.model(tokens, edits, features if self.config.features else None), dim=-1).numpy()
+        for (kept, _), row in zip(pairs, probabilities):
+            for candidate in kept["candidates"]:
+                candidate["features"][self.FEATURE] = float(sum(row[self.label_index[kind]] for kind in candidate["kinds"]))
 
 
 def vectors(records: list[dict], candidate_names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -94,16 +136,20 @@ def padded(batch: list[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, to
     return torch.from_numpy(x), torch.from_numpy(valid), torch.from_numpy(right)
 
 
-def probabilities(model: Scorer, data: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
-    model.eval()
+def probabilities(heads: "Scorer | list[Scorer]", data: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """Each region's candidate probabilities: the softmax of each head's scores, averaged over the heads."""
+    heads = heads if isinstance(heads, list) else [heads]
     result = []
     with torch.no_grad():
         for start in range(0, len(data), 512):
             x, valid, _ = padded(data[start : start + 512])
-            logits = model(x).masked_fill(~valid, float("-inf"))
-            p = torch.softmax(logits, dim=-1).numpy()
+            p = 0
+            for head in heads:
+                head.eval()
+                p = p + torch.softmax(head(x).masked_fill(~valid, float("-inf")), dim=-1).numpy()
+                head.train()
+            p = p / len(heads)
             result += [p[i, : valid[i].sum()] for i in range(len(p))]
-    model.train()
     return result
 
 
@@ -150,16 +196,17 @@ def leave_one_out(by_repo: dict[str, list[tuple[float, bool]]], target: float = 
     return {"precision": held_right / held_taken if held_taken else None, "coverage": held_taken / max(total, 1), "repositories": rows}
 
 
-def export(model: Scorer, mean: np.ndarray, std: np.ndarray, candidate_names: list[str], region_names: list[str], path: str,
+def export(heads: list[Scorer], mean: np.ndarray, std: np.ndarray, candidate_names: list[str], region_names: list[str], path: str,
            examples: list[dict] | None = None) -> None:
-    """Writes the ranking head as JSON for `CandidateRanker.swift`: feature names, the standardisation, and
-    each linear layer (GELU between them); `examples`, when given, are stored with the probabilities PyTorch
-    computes for them, so that the Swift test checks the same numbers."""
-    layers = [module for module in model.net if isinstance(module, torch.nn.Linear)]
+    """Writes the ranking heads as JSON for `CandidateRanker.swift`: feature names, the standardisation, and
+    each head's linear layers (GELU between them); the probability of a candidate is the average over the
+    heads of their softmaxes. `examples`, when given, are stored with the probabilities PyTorch computes
+    for them, so that the Swift test checks the same numbers."""
     document = {
         "candidate_features": candidate_names, "region_features": region_names,
         "mean": [float(v) for v in mean], "std": [float(v) for v in std],
-        "layers": [{"weight": layer.weight.detach().double().tolist(), "bias": layer.bias.detach().double().tolist()} for layer in layers],
+        "heads": [{"layers": [{"weight": layer.weight.detach().double().tolist(), "bias": layer.bias.detach().double().tolist()}
+                              for layer in head.net if isinstance(layer, torch.nn.Linear)]} for head in heads],
     }
     if examples is not None:
         for example in examples:
@@ -171,21 +218,22 @@ def export(model: Scorer, mean: np.ndarray, std: np.ndarray, candidate_names: li
                     matrix[row, len(candidate_names) + column] = example["region"].get(name, 0.0)
             x = torch.from_numpy((matrix - mean) / std).double()
             with torch.no_grad():
-                example["probabilities"] = torch.softmax(model.double()(x), dim=-1).tolist()
-            model.float()
+                example["probabilities"] = (sum(torch.softmax(head.double()(x), dim=-1) for head in heads) / len(heads)).tolist()
+            for head in heads:
+                head.float()
         document["examples"] = examples
     with open(path, "w") as handle:
         json.dump(document, handle, indent=1)
 
 
 def golden(path: str, seed: int = 7) -> None:
-    """A small random ranking head and random inputs with PyTorch's probabilities: the fixture of the Swift test."""
+    """Two small random ranking heads and random inputs with PyTorch's probabilities: the fixture of the Swift test."""
     generator = np.random.default_rng(seed)
     torch.manual_seed(seed)
     candidate_names, region_names = ["kind=A", "kind=B", "keeps_base", "length_vs_ours"], ["region", "same_sides", "code"]
-    model = Scorer(len(candidate_names) + len(region_names), 5)
+    heads = [Scorer(len(candidate_names) + len(region_names), 5) for _ in range(2)]
     with torch.no_grad():
-        for parameter in model.parameters():
+        for parameter in (p for head in heads for p in head.parameters()):
             parameter.mul_(4)  # larger than an initialisation, so that the probabilities differ clearly
     mean = generator.normal(size=len(candidate_names) + len(region_names))
     std = generator.uniform(0.5, 2.0, size=len(candidate_names) + len(region_names))
@@ -195,7 +243,7 @@ def golden(path: str, seed: int = 7) -> None:
             "candidates": [{name: float(generator.normal()) for name in candidate_names if generator.random() < 0.8} for _ in range(count)],
             "region": {name: float(generator.normal()) for name in region_names if generator.random() < 0.8},
         })
-    export(model, mean, std, candidate_names, region_names, path, examples)
+    export(heads, mean, std, candidate_names, region_names, path, examples)
 
 
 def agreement(path: str, validation: list[dict], probs: list[np.ndarray]) -> dict:
@@ -224,6 +272,34 @@ def agreement(path: str, validation: list[dict], probs: list[np.ndarray]) -> dic
             "encoder_and_ranker": {"resolved": agreed, "precision": agreed_right / max(agreed, 1), "coverage": agreed / max(regions, 1)}}
 
 
+def train_head(seed: int, train_data, development, development_data, width: int, arguments) -> Scorer:
+    """One ranking head, trained listwise; the epoch is chosen on development repositories, never on validation."""
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    train_data = list(train_data)
+    model = Scorer(width, arguments.hidden)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    best_state, best_accuracy = None, -1.0
+    for epoch in range(arguments.epochs):
+        rng.shuffle(train_data)
+        losses = []
+        for start in range(0, len(train_data), 256):
+            x, valid, right = padded(train_data[start : start + 256])
+            logits = model(x).masked_fill(~valid, float("-inf"))
+            loss = (torch.logsumexp(logits, -1) - torch.logsumexp(logits.masked_fill(~right, float("-inf")), -1)).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        development_accuracy = summary(development, development_data, probabilities(model, development_data))["ranker"]
+        if development_accuracy > best_accuracy:
+            best_accuracy = development_accuracy
+            best_state = {key: value.clone() for key, value in model.state_dict().items()}
+        print(f"head {seed} epoch {epoch + 1}: train loss {np.mean(losses):.4f}; development accuracy {development_accuracy:.1%}", flush=True)
+    model.load_state_dict(best_state)
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="/work/data/mined")
@@ -233,7 +309,10 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--no-region-features", action="store_true", help="candidate features alone")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="the first head's seed; head k uses seed + k")
+    parser.add_argument("--heads", type=int, default=1, help="train this many heads (seeds) and average their probabilities")
+    parser.add_argument("--encoder", help="a model directory: add its region-level probability of each candidate text as a feature")
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--export", help="write the trained ranking head here (JSON for CandidateRanker.swift)")
     parser.add_argument("--golden", help="only write the Swift test's fixture (a random head, random inputs, PyTorch's outputs) here")
@@ -247,7 +326,8 @@ def main() -> None:
     rng = random.Random(arguments.seed)
     started = time.time()
 
-    records = regions(arguments.data, arguments.include_partial)
+    torch.set_num_threads(arguments.threads)
+    records = regions(arguments.data, arguments.include_partial, EncoderScores(arguments.encoder) if arguments.encoder else None)
     candidate_names = sorted({name for r in records for c in r["candidates"] for name in c["features"]})
     if arguments.no_region_features:
         for r in records:
@@ -292,27 +372,9 @@ def main() -> None:
     train_data = [((m - mean) / std, r) for m, r in train_data]
     validation_data = [((m - mean) / std, r) for m, r in validation_data]
     development_data = [((m - mean) / std, r) for m, r in development_data]
-    model = Scorer(width, arguments.hidden)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    # The epoch is chosen on development repositories (training ones held out), never on validation.
-    best_state, best_accuracy = None, -1.0
-    for epoch in range(arguments.epochs):
-        rng.shuffle(train_data)
-        losses = []
-        for start in range(0, len(train_data), 256):
-            x, valid, right = padded(train_data[start : start + 256])
-            logits = model(x).masked_fill(~valid, float("-inf"))
-            loss = (torch.logsumexp(logits, -1) - torch.logsumexp(logits.masked_fill(~right, float("-inf")), -1)).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        development_accuracy = summary(development, development_data, probabilities(model, development_data))["ranker"]
-        if development_accuracy > best_accuracy:
-            best_accuracy = development_accuracy
-            best_state = {key: value.clone() for key, value in model.state_dict().items()}
-        print(f"epoch {epoch + 1}: train loss {np.mean(losses):.4f}; development accuracy {development_accuracy:.1%}", flush=True)
-    model.load_state_dict(best_state)
+    heads = [train_head(arguments.seed + offset, train_data, development, development_data, width, arguments)
+             for offset in range(arguments.heads)]
+    model = heads
 
     figures = summary(validation, validation_data, probabilities(model, validation_data))
     figures["development_repositories"] = sorted(development_repos)

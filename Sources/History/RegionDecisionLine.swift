@@ -46,6 +46,8 @@ public struct RegionDecisionLine: Sendable, Codable {
     public var shape: RegionShape
     /// The distinct candidate texts, most probable first; the first is the chosen one.
     public var candidates: [CandidateLine]
+    /// What gave the candidates their probabilities: `none` (no model), `encoder` or `ranker`.
+    public var scorer: RegionResolver.Scorer
     public var fate: Fate
     /// The threshold that applied to the chosen candidate.
     public var threshold: Double?
@@ -59,7 +61,7 @@ public struct RegionDecisionLine: Sendable, Codable {
     public var oracle: String
 
     enum CodingKeys: String, CodingKey {
-        case repo, commit, path, region, language, code, candidates, fate, threshold, right, oracle, failure, shape
+        case repo, commit, path, region, language, code, candidates, scorer, fate, threshold, right, oracle, failure, shape
         case tokenConflicts = "token_conflicts", refusedBy = "refused_by"
     }
 
@@ -75,6 +77,7 @@ public struct RegionDecisionLine: Sendable, Codable {
         tokenConflicts = outcome?.tokenConflicts ?? 0
         shape = RegionShape.of(base: region.base, ours: region.ours, theirs: region.theirs)
         threshold = outcome?.threshold
+        scorer = outcome?.scorer ?? .none
         candidates = (outcome?.candidates ?? []).map { candidate in
             var tokenPatterns: [String]?
             if case .tokenPatterns(let patterns) = candidate.kind { tokenPatterns = patterns.map(\.rawValue) }

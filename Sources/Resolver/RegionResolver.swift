@@ -53,6 +53,16 @@ public struct RegionResolver: Sendable {
         case noCandidate
     }
 
+    /// What gave the candidates their probabilities.
+    public enum Scorer: String, Sendable, Codable {
+        /// No model: a clean token merge at probability 1.
+        case none
+        /// The encoder's answers, grouped into texts.
+        case encoder
+        /// The ranker over candidate texts (`ranker.json`), which also reads the encoder's probabilities.
+        case ranker
+    }
+
     /// The outcome for one region: every candidate, the chosen one, and its fate.
     public struct Outcome: Sendable {
         public var fate: Fate
@@ -61,11 +71,11 @@ public struct RegionResolver: Sendable {
         public var candidates: [Candidate]
         /// The threshold that applied to the best candidate.
         public var threshold: Double?
-        /// Whether the best candidate came from the model (false: a clean token merge without one).
-        public var byModel: Bool
+        /// What scored the candidates.
+        public var scorer: Scorer
 
-        public init(fate: Fate, tokenConflicts: Int, candidates: [Candidate] = [], threshold: Double? = nil, byModel: Bool = false) {
-            (self.fate, self.tokenConflicts, self.candidates, self.threshold, self.byModel) = (fate, tokenConflicts, candidates, threshold, byModel)
+        public init(fate: Fate, tokenConflicts: Int, candidates: [Candidate] = [], threshold: Double? = nil, scorer: Scorer = .none) {
+            (self.fate, self.tokenConflicts, self.candidates, self.threshold, self.scorer) = (fate, tokenConflicts, candidates, threshold, scorer)
         }
 
         /// The best candidate, whether or not it was written.
@@ -93,7 +103,7 @@ public struct RegionResolver: Sendable {
             let probability = format(chosen?.probability ?? 0)
             switch fate {
             case .resolved:
-                if !byModel { return "the two sides change different tokens" }
+                if scorer == .none { return "the two sides change different tokens" }
                 return "\(described) at p=\(probability)" + (tokenPatterns.map { " (" + $0.joined(separator: ", ") + ")" } ?? "")
             case .belowThreshold:
                 return "\(described) at p=\(probability) is below the threshold \(format(threshold ?? 1))"
@@ -116,20 +126,20 @@ public struct RegionResolver: Sendable {
         let merge = TokenMerge(base: baseTokens, ours: oursTokens, theirs: theirsTokens)
         let conflicts = merge.conflicts.count
 
-        let answers: [Answer]
+        let candidates: [Candidate]
         if let model {
             do {
-                answers = try model.answers(for: merge, language: tokenizer.language)
+                candidates = try model.candidates(for: merge, language: tokenizer.language)
             } catch {
                 return Outcome(fate: .modelFailed(error), tokenConflicts: conflicts)
             }
         } else {
-            answers = merge.cleanResult.map { [Answer(kind: .tokenMerge, tokens: $0, probability: 1)] } ?? []
+            candidates = merge.cleanResult.map { [Candidate(tokens: $0, kinds: [.tokenMerge], probability: 1)] } ?? []
         }
-        let candidates = Candidate.grouping(answers)
         guard let (best, accepted) = policy.choose(candidates) else { return Outcome(fate: .noCandidate, tokenConflicts: conflicts) }
         var outcome = Outcome(fate: .resolved, tokenConflicts: conflicts, candidates: candidates,
-                              threshold: policy.threshold(for: best.kind.family), byModel: model != nil)
+                              threshold: policy.threshold(for: best.kind.family),
+                              scorer: model.map { $0.ranker == nil ? .encoder : .ranker } ?? .none)
         // Checked at every probability, so that a precision/coverage curve never counts a candidate the
         // resolver would refuse at any threshold.
         if let refusal = refusal(of: best, base: base, ours: ours, theirs: theirs, sides: (baseTokens, oursTokens, theirsTokens)) {

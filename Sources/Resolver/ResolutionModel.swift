@@ -18,6 +18,13 @@ public final class ResolutionModel: Sendable {
     public let decidesRegions: Bool
     /// The index of the `TOKEN` output, when there is one.
     public let tokenOutput: Int?
+    /// The ranking model of `ranker.json`, when the directory has one: it scores the region's candidate
+    /// texts from their features, the region's side features and the encoder's probability of each text,
+    /// and its probabilities are what the policy thresholds.
+    public let ranker: CandidateRanker?
+
+    /// The file name of the ranking model in a model directory.
+    public static let rankerFile = "ranker.json"
 
     public static let tokenLabel = "TOKEN"
     public static let otherLabel = "OTHER"
@@ -64,6 +71,23 @@ public final class ResolutionModel: Sendable {
             throw LoadError.unusable(directory, "config.json names the side feature '\(unknown)', which this version does not compute; use a model exported for it")
         }
         featurizer = Featurizer(vocabularySize: size.0, maximumLength: size.1, featureNames: features)
+        let rankerURL = directory.appendingPathComponent(Self.rankerFile)
+        if manager.fileExists(atPath: rankerURL.path) {
+            guard decidesRegions else { throw LoadError.unusable(directory, "its ranker needs the encoder's region outputs (the TOKEN label)") }
+            let loaded: CandidateRanker
+            do {
+                loaded = try CandidateRanker(contentsOf: rankerURL)
+            } catch {
+                throw LoadError.unusable(directory, "\(error)")
+            }
+            let known = Set(CandidateTexts.featureNames + [CandidateTexts.encoderProbability])
+            if let unknown = loaded.candidateFeatures.first(where: { !known.contains($0) }) ?? loaded.regionFeatures.first(where: { !SideFeatures.isKnown($0) }) {
+                throw LoadError.unusable(directory, "ranker.json names the feature '\(unknown)', which this version does not compute; use a model exported for it")
+            }
+            ranker = loaded
+        } else {
+            ranker = nil
+        }
         do {
             policy = try DecisionPolicy.load(directory.appendingPathComponent("decision.json"))
         } catch {

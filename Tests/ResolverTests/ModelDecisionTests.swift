@@ -125,4 +125,60 @@ import TestSupport
             #expect(error.description.contains("cannot be used"))
         }
     }
+
+    /// A linear ranking head, one weight per named candidate feature, written beside a biased encoder.
+    func writeRanker(_ weights: [String: Double], to directory: URL) throws {
+        let names = weights.keys.sorted()
+        let document: [String: Any] = [
+            "candidate_features": names, "region_features": ["region"],
+            "mean": Array(repeating: 0.0, count: names.count + 1), "std": Array(repeating: 1.0, count: names.count + 1),
+            "heads": [["layers": [["weight": [names.map { weights[$0]! } + [0]], "bias": [0.0]]]]],
+        ]
+        try JSONSerialization.data(withJSONObject: document).write(to: directory.appendingPathComponent(ResolutionModel.rankerFile))
+    }
+
+    /// With `ranker.json` the region's candidate texts are scored by the ranker: a softmax over the distinct
+    /// texts of the region, here one weight on "equals theirs".
+    @Test func aRankerScoresTheCandidateTexts() throws {
+        let directory = try CommandRunner.temporaryDirectory("model")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try BiasedModel.write(to: directory, bias: ["A": 5])
+        try writeRanker(["equals_theirs": 4], to: directory)
+        let model = try ResolutionModel(directory: directory)
+        #expect(model.ranker != nil)
+        let result = try resolve(with: model, threshold: 0.5)
+        #expect(result.text == theirs, "the ranker, not the encoder's A, decides")
+        let outcome = try #require(result.regionOutcomes[0])
+        #expect(outcome.scorer == .ranker)
+        let texts = CandidateTexts.of(TokenMerge(base: Tokenizer(language: .java).tokenize(Array("call(alpha, beta);\n".utf8)),
+                                                 ours: Tokenizer(language: .java).tokenize(Array("call(gamma, beta);\n".utf8)),
+                                                 theirs: Tokenizer(language: .java).tokenize(Array("call(delta, beta);\n".utf8))))
+        #expect(outcome.candidates.count == texts.count)
+        #expect(abs((outcome.probability ?? 0) - exp(4.0) / (exp(4.0) + Double(texts.count - 1))) < 1e-9)
+    }
+
+    /// The ranker reads the encoder's probability of each text: the same ranker follows the encoder.
+    @Test func theRankerReadsTheEncodersProbabilityOfEachText() throws {
+        for (bias, expected) in [("A", ours), ("B", theirs)] {
+            let directory = try CommandRunner.temporaryDirectory("model")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try BiasedModel.write(to: directory, bias: [bias: 6])
+            try writeRanker([CandidateTexts.encoderProbability: 8], to: directory)
+            let result = try resolve(with: try ResolutionModel(directory: directory), threshold: 0.5)
+            #expect(result.text == expected, "encoder biased to \(bias)")
+        }
+    }
+
+    @Test func aRankerNamingAFeatureThisVersionLacksIsRefused() throws {
+        let directory = try CommandRunner.temporaryDirectory("model")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try BiasedModel.write(to: directory, bias: ["A": 5])
+        try writeRanker(["mystery": 1], to: directory)
+        do {
+            _ = try ResolutionModel(directory: directory)
+            Issue.record("a ranker with an unknown feature loaded")
+        } catch let error as ResolutionModel.LoadError {
+            #expect(error.description.contains("mystery"))
+        }
+    }
 }

@@ -1,15 +1,16 @@
 import Foundation
 
-/// A listwise ranking head over a region's candidate texts (`training/rank_candidates.py`): a small MLP
-/// scores each candidate from its features and the region's side features, standardised as in training,
-/// and a softmax over the region's candidates turns the scores into probabilities of texts.
+/// A listwise ranking model over a region's candidate texts (`training/rank_candidates.py`): small MLPs
+/// ("heads", trained from different seeds) score each candidate from its features and the region's side
+/// features, standardised as in training; each head's softmax over the region's candidates is a
+/// distribution over texts, and the probability of a text is their average.
 public struct CandidateRanker: Sendable {
     public let candidateFeatures: [String]
     public let regionFeatures: [String]
     let mean: [Double]
     let deviation: [Double]
-    /// Linear layers, GELU between them: weight[output][input], bias[output]; the last has one output.
-    let layers: [(weight: [[Double]], bias: [Double])]
+    /// Per head, its linear layers, GELU between them: weight[output][input], bias[output]; the last has one output.
+    let heads: [[(weight: [[Double]], bias: [Double])]]
 
     /// Why a ranker file cannot be used.
     public struct LoadError: Error, CustomStringConvertible {
@@ -20,11 +21,12 @@ public struct CandidateRanker: Sendable {
 
     private struct Document: Decodable {
         struct Layer: Decodable { let weight: [[Double]]; let bias: [Double] }
+        struct Head: Decodable { let layers: [Layer] }
         let candidate_features: [String]
         let region_features: [String]
         let mean: [Double]
         let std: [Double]
-        let layers: [Layer]
+        let heads: [Head]
     }
 
     public init(contentsOf url: URL) throws {
@@ -38,37 +40,47 @@ public struct CandidateRanker: Sendable {
         guard document.mean.count == width, document.std.count == width, document.std.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw LoadError(url: url, reason: "mean and std must have one finite value per feature (\(width)), std positive")
         }
-        var inputs = width
-        for (index, layer) in document.layers.enumerated() {
-            guard layer.weight.count == layer.bias.count, layer.weight.allSatisfy({ $0.count == inputs }),
-                  layer.weight.joined().allSatisfy(\.isFinite), layer.bias.allSatisfy(\.isFinite) else {
-                throw LoadError(url: url, reason: "layer \(index) is not \(layer.bias.count) x \(inputs) finite weights")
+        guard !document.heads.isEmpty else { throw LoadError(url: url, reason: "it has no heads") }
+        for (headIndex, head) in document.heads.enumerated() {
+            var inputs = width
+            for (index, layer) in head.layers.enumerated() {
+                guard layer.weight.count == layer.bias.count, layer.weight.allSatisfy({ $0.count == inputs }),
+                      layer.weight.joined().allSatisfy(\.isFinite), layer.bias.allSatisfy(\.isFinite) else {
+                    throw LoadError(url: url, reason: "head \(headIndex) layer \(index) is not \(layer.bias.count) x \(inputs) finite weights")
+                }
+                inputs = layer.bias.count
             }
-            inputs = layer.bias.count
+            guard !head.layers.isEmpty, inputs == 1 else { throw LoadError(url: url, reason: "head \(headIndex)'s last layer must have one output") }
         }
-        guard !document.layers.isEmpty, inputs == 1 else { throw LoadError(url: url, reason: "the last layer must have one output") }
         (candidateFeatures, regionFeatures) = (document.candidate_features, document.region_features)
         (mean, deviation) = (document.mean, document.std)
-        layers = document.layers.map { ($0.weight, $0.bias) }
+        heads = document.heads.map { head in head.layers.map { ($0.weight, $0.bias) } }
     }
 
     /// The probability of each candidate (same order), from the candidates' features and the region's, by name.
     public func probabilities(candidates: [[String: Double]], region: [String: Double]) -> [Double] {
-        let scores = candidates.map { features in
-            score((candidateFeatures.map { features[$0] ?? 0 } + regionFeatures.map { region[$0] ?? 0 }))
+        guard !candidates.isEmpty else { return [] }
+        let regionValues = regionFeatures.map { region[$0] ?? 0 }
+        let inputs = candidates.map { features in standardised(candidateFeatures.map { features[$0] ?? 0 } + regionValues) }
+        var average = [Double](repeating: 0, count: candidates.count)
+        for head in heads {
+            let scores = inputs.map { score($0, head: head) }
+            let top = scores.max()!
+            let exponentials = scores.map { exp($0 - top) }
+            let total = exponentials.reduce(0, +)
+            for index in average.indices { average[index] += exponentials[index] / total / Double(heads.count) }
         }
-        guard let top = scores.max() else { return [] }
-        let exponentials = scores.map { exp($0 - top) }
-        let total = exponentials.reduce(0, +)
-        return exponentials.map { $0 / total }
+        return average
     }
 
-    /// One candidate's score: standardise, then the layers.
-    func score(_ raw: [Double]) -> Double {
-        var values = zip(zip(raw, mean), deviation).map { ($0.0 - $0.1) / $1 }
-        for (index, layer) in layers.enumerated() {
+    func standardised(_ raw: [Double]) -> [Double] { zip(zip(raw, mean), deviation).map { ($0.0 - $0.1) / $1 } }
+
+    /// One candidate's score by one head.
+    func score(_ input: [Double], head: [(weight: [[Double]], bias: [Double])]) -> Double {
+        var values = input
+        for (index, layer) in head.enumerated() {
             values = zip(layer.weight, layer.bias).map { row, bias in zip(row, values).reduce(bias) { $0 + $1.0 * $1.1 } }
-            if index < layers.count - 1 { values = values.map(Self.gelu) }
+            if index < head.count - 1 { values = values.map(Self.gelu) }
         }
         return values[0]
     }

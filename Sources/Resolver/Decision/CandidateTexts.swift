@@ -24,6 +24,11 @@ public enum CandidateTexts {
         "ours_unchanged", "theirs_unchanged", "token_merge_clean",
     ]
 
+    /// The feature the resolver adds to each candidate when a ranker scores them: the encoder's probability
+    /// of the text (its region outputs summed over the kinds that write it; `TOKEN` for the clean token merge).
+    /// Not mined: `training/rank_candidates.py --encoder` computes it from the mined inputs the same way.
+    public static let encoderProbability = "encoder_probability"
+
     /// The candidates of `merge`'s region, distinct by text ignoring whitespace, in the order: the clean
     /// token merge, then the patterns in their fixed order.
     public static func of(_ merge: TokenMerge) -> [CandidateText] {

@@ -16,6 +16,46 @@ public enum ModelFailure: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension ResolutionModel {
+    /// The region's candidate texts with their probabilities, most probable first: the ranker's texts when
+    /// the model has one, else the encoder's answers grouped into texts.
+    public func candidates(for merge: TokenMerge, language: SourceLanguage) throws(ModelFailure) -> [Candidate] {
+        guard let ranker, let tokenOutput else { return Candidate.grouping(try answers(for: merge, language: language)) }
+        let input = featurizer.regionInput(of: merge, language: language)
+        let region = try encode([input])[0]
+        let patterns = ResolutionPattern.allCases
+        let texts = CandidateTexts.of(merge)
+        let features = texts.map { text in
+            var features = text.features
+            features[CandidateTexts.encoderProbability] = text.kinds.reduce(0.0) { sum, kind in
+                switch kind {
+                case .tokenMerge: sum + Double(region[tokenOutput])
+                case .pattern(let pattern): sum + Double(region[patterns.firstIndex(of: pattern)!])
+                case .tokenPatterns: sum
+                }
+            }
+            return features
+        }
+        // The side features as mine wrote them (by name, in double precision), so training saw the same values.
+        let facts = featurizer.regionFacts(of: merge, language: language)
+        let sides = SideFeatures.nonZero(input: featurizer.views(base: merge.base, ours: merge.ours, theirs: merge.theirs), facts: facts)
+        let probabilities = ranker.probabilities(candidates: features, region: sides)
+        guard probabilities.allSatisfy(\.isFinite) else { throw .notFinite }
+        return zip(texts, probabilities).enumerated()
+            .sorted { ($0.element.1, -$0.offset) > ($1.element.1, -$1.offset) }
+            .map { Candidate(tokens: $0.element.0.tokens, kinds: $0.element.0.kinds, probability: $0.element.1) }
+    }
+
+    private func encode(_ batch: [EncoderInput]) throws(ModelFailure) -> [[Float]] {
+        let probabilities: [[Float]]
+        do {
+            probabilities = try encoder.probabilities(batch)
+        } catch {
+            throw .encoder("\(error)")
+        }
+        guard probabilities.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw .notFinite }
+        return probabilities
+    }
+
     /// Every answer the model gives for a region, with its probability: the nine patterns on the whole
     /// region, and the token level (the clean token merge, or one pattern per token conflict, each the most
     /// probable text for its conflict). A model without the region-level outputs answers only at the token
@@ -26,13 +66,7 @@ extension ResolutionModel {
         let firstConflict = batch.count
         for index in merge.conflicts.indices { batch.append(featurizer.conflictInput(of: merge, conflict: index, language: language)) }
         guard !batch.isEmpty else { return merge.cleanResult.map { [Answer(kind: .tokenMerge, tokens: $0, probability: 1)] } ?? [] }
-        let probabilities: [[Float]]
-        do {
-            probabilities = try encoder.probabilities(batch)
-        } catch {
-            throw .encoder("\(error)")
-        }
-        guard probabilities.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw .notFinite }
+        let probabilities = try encode(batch)
         let patterns = ResolutionPattern.allCases
 
         let tokenLevel: Answer

@@ -35,13 +35,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataset import FEATURES, VALIDATION_REPOS, is_code, mined_files  # noqa: E402
 
 
-def regions(data: str, include_partial: bool, encoder: "EncoderScores | None" = None) -> list[dict]:
+def regions(folders: list[str], include_partial: bool, encoder: "EncoderScores | None" = None) -> list[dict]:
     """Region records with candidates, first occurrence of each key only (across files, in sorted order).
     With `encoder`, each candidate also gets the feature `encoder_probability`: what the encoder's region
     outputs give its text (the sum over the kinds that write it, TOKEN for the clean token merge), exactly
     as the resolver computes it (Sources/Resolver/Decision/ModelScoring.swift)."""
-    seen, result, pending = set(), [], []
-    for path in mined_files(data, include_partial):
+    seen, result = set(), []
+    for path in sorted(path for folder in folders for path in mined_files(folder, include_partial)):
+        pending = []
         with open(path) as handle:
             for line in handle:
                 record = json.loads(line)
@@ -53,11 +54,8 @@ def regions(data: str, include_partial: bool, encoder: "EncoderScores | None" = 
                                "candidates": record["candidates"], "features": record["features"]})
                 if encoder is not None:
                     pending.append((result[-1], record))
-                    if len(pending) == 512:
-                        encoder.annotate(pending)
-                        pending = []
-    if encoder is not None and pending:
-        encoder.annotate(pending)
+        if encoder is not None:
+            encoder.annotate(path, pending)
     return result
 
 
@@ -79,18 +77,40 @@ class EncoderScores:
         self.pad_batch = pad_batch
         self.label_index = {label: i for i, label in enumerate(self.config.labels)}
         self.label_index["token_merge"] = self.label_index["TOKEN"]
+        with open(os.path.join(directory, "model.safetensors"), "rb") as handle:
+            self.digest = hashlib.sha256(handle.read()).hexdigest()[:12]
 
-    def annotate(self, pairs: list[tuple[dict, dict]]) -> None:
+    def annotate(self, path: str, pairs: list[tuple[dict, dict]]) -> None:
+        """Adds the feature to each kept record's candidates; the encoder's outputs for a mined file are cached
+        beside it (recomputed when the file is newer), so that experiments do not run the encoder again."""
+        cache = f"{path}.encoder-{self.digest}.npz"
+        if os.path.exists(cache) and os.path.getmtime(cache) >= os.path.getmtime(path):
+            stored = np.load(cache)
+            known = dict(zip(stored["keys"].tolist(), stored["probabilities"]))
+        else:
+            known = {}
+        missing = [(kept, record) for kept, record in pairs if record["key"] not in known]
+        if missing:
+            started = time.time()
+            for start in range(0, len(missing), 256):
+                known.update(zip((record["key"] for _, record in missing[start : start + 256]), self.outputs(missing[start : start + 256])))
+            keys = sorted(known)
+            np.savez(cache, keys=np.array(keys), probabilities=np.stack([known[key] for key in keys]))
+            print(f"encoder: {len(missing)} regions of {os.path.basename(path)} in {time.time() - started:.0f}s", flush=True)
+        for kept, record in pairs:
+            row = known[record["key"]]
+            for candidate in kept["candidates"]:
+                candidate["features"][self.FEATURE] = float(sum(row[self.label_index[kind]] for kind in candidate["kinds"]))
+
+    def outputs(self, pairs: list[tuple[dict, dict]]) -> np.ndarray:
+        """The encoder's softmax over its labels for each record's region input."""
         examples = [{"token_ids": [ids[: self.config.max_length] for ids in record["token_ids"]],
                      "edit_types": [types[: self.config.max_length] for types in record["edit_types"]]} for _, record in pairs]
         tokens, edits = self.pad_batch(examples)
         features = torch.tensor([[record["features"].get(name, 0.0) for name in self.config.features] for _, record in pairs],
                                 dtype=torch.float32)
         with torch.no_grad():
-            probabilities = torch.softmax(self.model(tokens, edits, features if self.config.features else None), dim=-1).numpy()
-        for (kept, _), row in zip(pairs, probabilities):
-            for candidate in kept["candidates"]:
-                candidate["features"][self.FEATURE] = float(sum(row[self.label_index[kind]] for kind in candidate["kinds"]))
+            return torch.softmax(self.model(tokens, edits, features if self.config.features else None), dim=-1).numpy()
 
 
 def vectors(records: list[dict], candidate_names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -291,7 +311,8 @@ def train_head(seed: int, train_data, development, development_data, width: int,
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
-        development_accuracy = summary(development, development_data, probabilities(model, development_data))["ranker"]
+        # Without development repositories (a tiny smoke run) the last epoch is kept.
+        development_accuracy = summary(development, development_data, probabilities(model, development_data)).get("ranker", epoch)
         if development_accuracy > best_accuracy:
             best_accuracy = development_accuracy
             best_state = {key: value.clone() for key, value in model.state_dict().items()}
@@ -302,7 +323,7 @@ def train_head(seed: int, train_data, development, development_data, width: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default="/work/data/mined")
+    parser.add_argument("--data", nargs="+", default=["/work/data/mined"], help="folders of mined records")
     parser.add_argument("--include-partial", action="store_true")
     parser.add_argument("--cap-per-repo", type=int, default=20000, help="train on at most this many regions of each repository")
     parser.add_argument("--cap-per-merge", type=int, default=20, help="train on at most this many regions of each merge")

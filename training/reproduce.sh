@@ -9,7 +9,8 @@
 # checkpoints under run/. Mining walks every ref and is resumable: repositories mined with the same merges are skipped. Training runs with the shipped
 # model's flags (one thread, 45 minutes, validation every 9 minutes: the schedule and the evaluations follow
 # the clock, so another machine's speed gives a nearby, not a bit-identical, checkpoint); TRAIN_FLAGS
-# replaces them. The export is then scored and its threshold calibrated with `mergebert eval` on the
+# replaces them. The ranker over candidate texts (rank_candidates.py, five heads) is trained on the
+# exported encoder's probabilities. The export is then scored and its threshold calibrated with `mergebert eval` on the
 # validation repositories (validation_report.py), whose figures go into models/MODEL_CARD.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +34,9 @@ done
 TRAIN_FLAGS=${TRAIN_FLAGS:---threads 1 --max-minutes 45 --eval-minutes 9}
 "$PYTHON" "$ROOT/training/train.py" --data "$DATA/mined" --out "$DATA/run" $TRAIN_FLAGS 2>&1 | tee "$DATA/train.log"
 "$PYTHON" "$ROOT/training/export.py" --checkpoint "$DATA/run/best.pt" --data "$DATA/mined" --out "$ROOT/models"
+# The ranker reads the exported encoder's probabilities, so it is trained after the export.
+"$PYTHON" "$ROOT/training/rank_candidates.py" --data "$DATA/mined" --encoder "$ROOT/models" --heads 5 \
+  --export "$ROOT/models/ranker.json" --json "$DATA/ranker.json" 2>&1 | tee "$DATA/ranker.log"
 "$PYTHON" "$ROOT/training/validation_report.py" --model "$ROOT/models" --clones "$CLONES" --out "$DATA/validation" \
   --binary "$BIN" --calibrate > "$DATA/validation.md"
 cat "$DATA/validation.md" >> "$ROOT/models/MODEL_CARD.md"

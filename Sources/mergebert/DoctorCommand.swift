@@ -72,7 +72,8 @@ struct DriverReport {
         do {
             let model = try ResolutionModel(directory: folder)
             let bytes = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 0
-            return "\(folder.path) (\(String(format: "%.1f", Double(bytes) / 1_000_000)) MB, calibrated thresholds "
+            let ranker = model.ranker.map { ", candidate texts ranked by \($0.headCount) head\($0.headCount == 1 ? "" : "s")" } ?? ""
+            return "\(folder.path) (\(String(format: "%.1f", Double(bytes) / 1_000_000)) MB\(ranker), calibrated thresholds "
                 + "\(model.policy.summary))"
         } catch {
             return "\(folder.path) cannot be loaded: \(error)"

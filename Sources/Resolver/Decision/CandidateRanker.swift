@@ -73,6 +73,9 @@ public struct CandidateRanker: Sendable {
         return average
     }
 
+    /// How many heads are averaged.
+    public var headCount: Int { heads.count }
+
     func standardised(_ raw: [Double]) -> [Double] { zip(zip(raw, mean), deviation).map { ($0.0 - $0.1) / $1 } }
 
     /// One candidate's score by one head.

@@ -1,4 +1,4 @@
 /// The version of mergebert, printed by `--version` and `doctor`, and recorded with every resolution.
 public enum ToolVersion {
-    public static let current = "0.6.0"
+    public static let current = "0.7.0"
 }

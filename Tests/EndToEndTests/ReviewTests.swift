@@ -81,7 +81,7 @@ import TestSupport
         defer { scenario.remove() }
         scenario.environment["MERGEBERT_MODEL"] = ShippedModelTests.repositoryRoot.appendingPathComponent("models").path
         try scenario.mergebert("install", "--local")
-        // The demo's token merge (p=0.87) clears the default threshold of its kind, not a stricter one.
+        // The demo's token merge (p=0.94 by the ranker) clears the default threshold of its kind (0.87), not a stricter one.
         try scenario.git("config", "mergebert.threshold", "0.95")
         #expect(try scenario.git("merge", "topic").status == 1)
         try scenario.git("merge", "--abort")

@@ -59,7 +59,7 @@ public struct RegionResolver: Sendable {
         case none
         /// The encoder's answers, grouped into texts.
         case encoder
-        /// The ranker over candidate texts (`ranker.json`), which also reads the encoder's probabilities.
+        /// The ranker over candidate texts (`ranker.json`); it reads the encoder's probabilities when its features name them.
         case ranker
     }
 

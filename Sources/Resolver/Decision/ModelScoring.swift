@@ -20,17 +20,20 @@ extension ResolutionModel {
     /// the model has one, else the encoder's answers grouped into texts.
     public func candidates(for merge: TokenMerge, language: SourceLanguage) throws(ModelFailure) -> [Candidate] {
         guard let ranker, let tokenOutput else { return Candidate.grouping(try answers(for: merge, language: language)) }
-        let input = featurizer.regionInput(of: merge, language: language)
-        let region = try encode([input])[0]
+        // The encoder runs only for a ranker that reads its probabilities.
+        let region = ranker.candidateFeatures.contains(CandidateTexts.encoderProbability)
+            ? try encode([featurizer.regionInput(of: merge, language: language)])[0] : nil
         let patterns = ResolutionPattern.allCases
         let texts = CandidateTexts.of(merge)
         let features = texts.map { text in
             var features = text.features
-            features[CandidateTexts.encoderProbability] = text.kinds.reduce(0.0) { sum, kind in
-                switch kind {
-                case .tokenMerge: sum + Double(region[tokenOutput])
-                case .pattern(let pattern): sum + Double(region[patterns.firstIndex(of: pattern)!])
-                case .tokenPatterns: sum
+            if let region {
+                features[CandidateTexts.encoderProbability] = text.kinds.reduce(0.0) { sum, kind in
+                    switch kind {
+                    case .tokenMerge: sum + Double(region[tokenOutput])
+                    case .pattern(let pattern): sum + Double(region[patterns.firstIndex(of: pattern)!])
+                    case .tokenPatterns: sum
+                    }
                 }
             }
             return features

@@ -9,15 +9,16 @@
 # checkpoints under run/. Mining walks every ref and is resumable: repositories mined with the same merges are skipped. Training runs with the shipped
 # model's flags (one thread, 45 minutes, validation every 9 minutes: the schedule and the evaluations follow
 # the clock, so another machine's speed gives a nearby, not a bit-identical, checkpoint); TRAIN_FLAGS
-# replaces them. The ranker over candidate texts (rank_candidates.py, five heads) is trained on the
-# exported encoder's probabilities. The export is then scored and its threshold calibrated with `mergebert eval` on the
+# replaces them. The ranker over candidate texts (rank_candidates.py: five heads, 8 epochs, features only, as
+# shipped) trains on DATA/mined and on the repositories of training/ranker-repos.txt, mined into
+# DATA/mined-more. The export is then scored and its threshold calibrated with `mergebert eval` on the
 # validation repositories (validation_report.py), whose figures go into models/MODEL_CARD.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLONES=${1:-/work/.mirror}
 DATA=${2:-/work/data}
 PYTHON=${PYTHON:-$ROOT/training/.venv/bin/python}
-mkdir -p "$DATA/mined"
+mkdir -p "$DATA/mined" "$DATA/mined-more"
 
 swift build -c release --package-path "$ROOT" --product mergebert
 BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/mergebert
@@ -25,17 +26,19 @@ BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/mergebert
 # Every ref (pull-request branches included), one repository after the other, each on every core; a
 # repository already mined with the same merges is skipped (DATA/mined/OWNER+NAME.summary.json records its
 # HEAD, refs, merges, regions and seconds).
-for repo in $(sed -e 's/#.*//' "$ROOT/training/repos.txt" | awk 'NF {print $1}'); do
-  dir=$CLONES/${repo/\//+}/repo
-  [ -d "$dir" ] || git clone --mirror "https://github.com/$repo.git" "$dir"
+for list in repos.txt ranker-repos.txt; do
+  for repo in $(sed -e 's/#.*//' "$ROOT/training/$list" | awk 'NF {print $1}'); do
+    dir=$CLONES/${repo/\//+}/repo
+    [ -d "$dir" ] || git clone --mirror "https://github.com/$repo.git" "$dir"
+  done
 done
 "$BIN" mine --repos "$ROOT/training/repos.txt" --clones "$CLONES" --all-refs --out "$DATA/mined" 2>> "$DATA/mine.log"
+"$BIN" mine --repos "$ROOT/training/ranker-repos.txt" --clones "$CLONES" --all-refs --out "$DATA/mined-more" 2>> "$DATA/mine.log"
 
 TRAIN_FLAGS=${TRAIN_FLAGS:---threads 1 --max-minutes 45 --eval-minutes 9}
 "$PYTHON" "$ROOT/training/train.py" --data "$DATA/mined" --out "$DATA/run" $TRAIN_FLAGS 2>&1 | tee "$DATA/train.log"
 "$PYTHON" "$ROOT/training/export.py" --checkpoint "$DATA/run/best.pt" --data "$DATA/mined" --out "$ROOT/models"
-# The ranker reads the exported encoder's probabilities, so it is trained after the export.
-"$PYTHON" "$ROOT/training/rank_candidates.py" --data "$DATA/mined" --encoder "$ROOT/models" --heads 5 \
+"$PYTHON" "$ROOT/training/rank_candidates.py" --data "$DATA/mined" "$DATA/mined-more" --heads 5 --epochs 8 \
   --export "$ROOT/models/ranker.json" --json "$DATA/ranker.json" 2>&1 | tee "$DATA/ranker.log"
 "$PYTHON" "$ROOT/training/validation_report.py" --model "$ROOT/models" --clones "$CLONES" --out "$DATA/validation" \
   --binary "$BIN" --calibrate > "$DATA/validation.md"

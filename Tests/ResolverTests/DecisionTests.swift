@@ -96,6 +96,40 @@ import TestSupport
         #expect(empty.kinds.contains(.pattern(.theirs)) && empty.features["empty"] == 1 && empty.features["kinds"] == Double(empty.kinds.count))
     }
 
+    /// Where the two sides' edits lie, worked out by hand: every candidate of a region carries the same values.
+    @Test func theLayoutOfTheTwoSidesEdits() throws {
+        func layout(_ base: String, _ ours: String, _ theirs: String) -> [String: Double] {
+            let candidates = CandidateTexts.of(TokenMerge(base: tokenizer.tokenize(base), ours: tokenizer.tokenize(ours), theirs: tokenizer.tokenize(theirs)))
+            let names = ["edits_on_separate_lines", "lines_changed_by_both", "edits_token_gap", "ours_edits", "theirs_edits", "edit_alternations",
+                         "ours_edit_size", "theirs_edit_size"]
+            let values = candidates.map { candidate in candidate.features.filter { names.contains($0.key) } }
+            #expect(values.allSatisfy { $0 == values[0] }, "the same for every text of the region")
+            return values[0]
+        }
+        // Adjacent lines: ours edits line 1, theirs line 2; between them `; b =` (3 base tokens).
+        let adjacent = layout("a = 1;\nb = 2;\n", "a = 5;\nb = 2;\n", "a = 1;\nb = 7;\n")
+        // One edit each; replacing one token by another is 2 tokens of edit: log2(3) / log2(257).
+        let twoTokens = log2(3.0) / log2(257.0), oneToken = 1 / log2(257.0)
+        let oneEditEach: [String: Double] = ["ours_edits": 0.125, "theirs_edits": 0.125, "edit_alternations": 0.125,
+                                             "ours_edit_size": twoTokens, "theirs_edit_size": twoTokens]
+        let adjacentExpected = oneEditEach.merging(["edits_on_separate_lines": 1, "edits_token_gap": 0.1875]) { $1 }
+        #expect(adjacent == adjacentExpected)
+        // One line, two arguments: the line is changed by both, one token (`,`) apart.
+        let sameLine = layout("f(a, b);", "f(x, b);", "f(a, y);")
+        let sameLineExpected = oneEditEach.merging(["lines_changed_by_both": 1, "edits_token_gap": 0.0625]) { $1 }
+        #expect(sameLine == sameLineExpected)
+        // Both insert a line at the same place: not separate, no base line changed, no gap.
+        let inserts = layout("x;\n", "p;\nx;\n", "q;\nx;\n")
+        // Each inserts two tokens (`p ;`, `q ;`).
+        #expect(inserts == oneEditEach.merging(["ours_edit_size": twoTokens, "theirs_edit_size": twoTokens]) { $1 })
+        #expect(layout("a;\n", "a; b\n", "c;\n")["ours_edit_size"] == oneToken)
+        // An insertion inside a run of lines the other side replaces is not separate; one beside it is.
+        #expect(layout("a;\nb;\n", "A;\nB;\n", "a;\nn;\nb;\n")["edits_on_separate_lines"] == nil)
+        #expect(layout("a;\nb;\n", "A;\nb;\n", "a;\nb;\nn;\n")["edits_on_separate_lines"] == 1)
+        // Theirs changes nothing: no gap to measure, so the farthest.
+        #expect(layout("a;\n", "b;\n", "a;\n")["edits_token_gap"] == 1)
+    }
+
     /// The ranking head gives the probabilities PyTorch computed for the same weights and inputs
     /// (`training/rank_candidates.py --golden`), and refuses a file whose shapes do not fit.
     @Test func theRankingHeadMatchesPyTorch() throws {

@@ -13,8 +13,9 @@ public struct CandidateText: Sendable {
 }
 
 /// The distinct texts a region can be resolved with as a whole (the clean token merge, the nine patterns on
-/// the whole region) and their features: which kinds write them, and how much of each side's change, and
-/// of the base, each keeps. Computed once, here; `mine` writes them for training.
+/// the whole region) and their features: which kinds write them, how much of each side's change, and of
+/// the base, each keeps, and where the two sides' edits lie (`EditLayout`, the same for every text of a
+/// region). Computed once, here; `mine` writes them for training.
 public enum CandidateTexts {
     /// The features of a candidate, by name: `kind=K` for each kind that writes it, and the rest below.
     public static let featureNames: [String] = (["kind=token_merge"] + ResolutionPattern.allCases.map { "kind=\($0.rawValue)" }) + [
@@ -22,7 +23,7 @@ public enum CandidateTexts {
         "keeps_ours_change", "keeps_theirs_change", "keeps_base", "drops_ours_removal", "drops_theirs_removal",
         "equals_ours", "equals_theirs", "ours_contains_theirs_change", "theirs_contains_ours_change",
         "ours_unchanged", "theirs_unchanged", "token_merge_clean",
-    ]
+    ] + EditLayout.featureNames
 
     /// The feature the resolver adds to each candidate when a ranker scores them: the encoder's probability
     /// of the text (its region outputs summed over the kinds that write it; `TOKEN` for the clean token merge).
@@ -44,9 +45,11 @@ public enum CandidateTexts {
             grouped[key, default: (tokens, [])].kinds.append(kind)
         }
         let sides = Sides(base: base, ours: ours, theirs: theirs, tokenMergeClean: merge.cleanResult != nil)
+        let layout = EditLayout.features(base: base, ours: ours, theirs: theirs).filter { $0.value != 0 }
         return order.map { key in
             let (tokens, kinds) = grouped[key]!
-            return CandidateText(tokens: tokens, kinds: kinds, features: sides.features(of: tokens, kinds: kinds))
+            let features = sides.features(of: tokens, kinds: kinds).merging(layout) { own, _ in own }
+            return CandidateText(tokens: tokens, kinds: kinds, features: features)
         }
     }
 

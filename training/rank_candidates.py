@@ -330,6 +330,8 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--no-region-features", action="store_true", help="candidate features alone")
+    parser.add_argument("--without", nargs="+", default=[], metavar="NAME",
+                        help="leave these candidate features out (an ablation), e.g. the edit layout's names")
     parser.add_argument("--seed", type=int, default=1, help="the first head's seed; head k uses seed + k")
     parser.add_argument("--heads", type=int, default=1, help="train this many heads (seeds) and average their probabilities")
     parser.add_argument("--encoder", help="a model directory: add its region-level probability of each candidate text as a feature")
@@ -349,7 +351,7 @@ def main() -> None:
 
     torch.set_num_threads(arguments.threads)
     records = regions(arguments.data, arguments.include_partial, EncoderScores(arguments.encoder) if arguments.encoder else None)
-    candidate_names = sorted({name for r in records for c in r["candidates"] for name in c["features"]})
+    candidate_names = sorted({name for r in records for c in r["candidates"] for name in c["features"]} - set(arguments.without))
     if arguments.no_region_features:
         for r in records:
             r["features"] = {}

@@ -120,8 +120,8 @@ import TestSupport
         #expect(sameLine == sameLineExpected)
         // Both insert a line at the same place: not separate, no base line changed, no gap.
         let inserts = layout("x;\n", "p;\nx;\n", "q;\nx;\n")
-        // Each inserts two tokens (`p ;`, `q ;`).
-        #expect(inserts == oneEditEach.merging(["ours_edit_size": twoTokens, "theirs_edit_size": twoTokens]) { $1 })
+        // Each inserts two tokens (`p ;`, `q ;`): the same sizes as replacing one token.
+        #expect(inserts == oneEditEach)
         #expect(layout("a;\n", "a; b\n", "c;\n")["ours_edit_size"] == oneToken)
         // An insertion inside a run of lines the other side replaces is not separate; one beside it is.
         #expect(layout("a;\nb;\n", "A;\nB;\n", "a;\nn;\nb;\n")["edits_on_separate_lines"] == nil)

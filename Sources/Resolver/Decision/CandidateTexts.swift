@@ -23,7 +23,10 @@ public enum CandidateTexts {
         "keeps_ours_change", "keeps_theirs_change", "keeps_base", "drops_ours_removal", "drops_theirs_removal",
         "equals_ours", "equals_theirs", "ours_contains_theirs_change", "theirs_contains_ours_change",
         "ours_unchanged", "theirs_unchanged", "token_merge_clean",
-    ] + EditLayout.featureNames
+    ] + layoutFeatureNames
+
+    /// The names of the `EditLayout` features among `featureNames`.
+    public static let layoutFeatureNames = EditLayout.featureNames
 
     /// The feature the resolver adds to each candidate when a ranker scores them: the encoder's probability
     /// of the text (its region outputs summed over the kinds that write it; `TOKEN` for the clean token merge).
@@ -31,8 +34,9 @@ public enum CandidateTexts {
     public static let encoderProbability = "encoder_probability"
 
     /// The candidates of `merge`'s region, distinct by text ignoring whitespace, in the order: the clean
-    /// token merge, then the patterns in their fixed order.
-    public static func of(_ merge: TokenMerge) -> [CandidateText] {
+    /// token merge, then the patterns in their fixed order. Without `layout` the `EditLayout` features are left
+    /// out (four diffs a region), for a ranker that does not read them.
+    public static func of(_ merge: TokenMerge, layout: Bool = true) -> [CandidateText] {
         let base = merge.base, ours = merge.ours, theirs = merge.theirs
         var answers: [(CandidateKind, [Token])] = []
         if let clean = merge.cleanResult { answers.append((.tokenMerge, clean)) }
@@ -45,7 +49,7 @@ public enum CandidateTexts {
             grouped[key, default: (tokens, [])].kinds.append(kind)
         }
         let sides = Sides(base: base, ours: ours, theirs: theirs, tokenMergeClean: merge.cleanResult != nil)
-        let layout = EditLayout.features(base: base, ours: ours, theirs: theirs).filter { $0.value != 0 }
+        let layout = layout ? EditLayout.features(base: base, ours: ours, theirs: theirs).filter { $0.value != 0 } : [:]
         return order.map { key in
             let (tokens, kinds) = grouped[key]!
             let features = sides.features(of: tokens, kinds: kinds).merging(layout) { own, _ in own }

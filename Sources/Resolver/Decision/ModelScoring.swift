@@ -24,7 +24,7 @@ extension ResolutionModel {
         let region = ranker.candidateFeatures.contains(CandidateTexts.encoderProbability)
             ? try encode([featurizer.regionInput(of: merge, language: language)])[0] : nil
         let patterns = ResolutionPattern.allCases
-        let texts = CandidateTexts.of(merge)
+        let texts = CandidateTexts.of(merge, layout: !Set(CandidateTexts.layoutFeatureNames).isDisjoint(with: ranker.candidateFeatures))
         let features = texts.map { text in
             var features = text.features
             if let region {

@@ -216,6 +216,58 @@ def leave_one_out(by_repo: dict[str, list[tuple[float, bool]]], target: float = 
     return {"precision": held_right / held_taken if held_taken else None, "coverage": held_taken / max(total, 1), "repositories": rows}
 
 
+class Confidence(torch.nn.Module):
+    """How likely the ranker's best text is right, from that text's input row and the ranker's view of the
+    region (best and second probability, number of candidates): trained on the ranker's out-of-sample
+    answers, so that its probability is what a repository the ranker never saw gets."""
+
+    def __init__(self, width: int, hidden: int):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(width + 3, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+
+def confidence_inputs(data: list[tuple[np.ndarray, np.ndarray]], probs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per region: the best candidate's row, its probability, the runner-up's, log(1 + candidates); and whether it is right."""
+    rows, right = [], []
+    for (matrix, reproduces), p in zip(data, probs):
+        order = np.argsort(-p, kind="stable")
+        second = float(p[order[1]]) if len(p) > 1 else 0.0
+        rows.append(np.concatenate([matrix[order[0]], [float(p[order[0]]), second, np.log1p(len(p))]]))
+        right.append(bool(reproduces[order[0]]))
+    return np.array(rows, dtype=np.float32), np.array(right, dtype=np.float32)
+
+
+def train_confidence(x: np.ndarray, y: np.ndarray, development_x: np.ndarray, development_y: np.ndarray, seed: int,
+                     epochs: int = 12, hidden: int = 32) -> Confidence:
+    """Binary cross-entropy on out-of-sample answers; the epoch with the lowest development loss is kept."""
+    torch.manual_seed(seed)
+    model = Confidence(x.shape[1] - 3, hidden)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    loss_of = torch.nn.BCEWithLogitsLoss()
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    dx, dy = torch.from_numpy(development_x), torch.from_numpy(development_y)
+    best_state, best_loss = None, float("inf")
+    generator = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
+        order = torch.randperm(len(tx), generator=generator)
+        for start in range(0, len(tx), 256):
+            batch = order[start : start + 256]
+            loss = loss_of(model(tx[batch]), ty[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            development_loss = loss_of(model(dx), dy).item()
+        print(f"confidence epoch {epoch + 1}: development loss {development_loss:.4f}", flush=True)
+        if development_loss < best_loss:
+            best_loss, best_state = development_loss, {key: value.clone() for key, value in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    return model
+
+
 def export(heads: list[Scorer], mean: np.ndarray, std: np.ndarray, candidate_names: list[str], region_names: list[str], path: str,
            examples: list[dict] | None = None) -> None:
     """Writes the ranking heads as JSON for `CandidateRanker.swift`: feature names, the standardisation, and
@@ -321,6 +373,25 @@ def train_head(seed: int, train_data, development, development_data, width: int,
     return model
 
 
+def fitted_confidence(arguments, train_all, train_repos, development, development_data, width, heads) -> Confidence:
+    """Cross-fits the ranker over folds of the training repositories and trains the confidence model on the
+    answers each fold's ranker gave the repositories it never saw; development regions (answered by the
+    final heads, which never saw them either) choose its epoch."""
+    repos = sorted(set(train_repos), key=lambda name: hashlib.sha256(name.encode()).hexdigest())
+    fold_of = {repo: index % arguments.confidence_folds for index, repo in enumerate(repos)}
+    xs, ys = [], []
+    for fold in range(arguments.confidence_folds):
+        inside = [v for v, repo in zip(train_all, train_repos) if fold_of[repo] != fold and v[1].any()]
+        outside = [v for v, repo in zip(train_all, train_repos) if fold_of[repo] == fold]
+        head = train_head(arguments.seed + 100 + fold, inside, development, development_data, width, arguments)
+        x, y = confidence_inputs(outside, probabilities(head, outside))
+        xs.append(x)
+        ys.append(y)
+        print(f"fold {fold + 1}: {len(outside)} out-of-sample regions, best text right on {y.mean():.1%}", flush=True)
+    development_x, development_y = confidence_inputs(development_data, probabilities(heads, development_data))
+    return train_confidence(np.concatenate(xs), np.concatenate(ys), development_x, development_y, arguments.seed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", nargs="+", default=["/work/data/mined"], help="folders of mined records")
@@ -335,6 +406,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="the first head's seed; head k uses seed + k")
     parser.add_argument("--heads", type=int, default=1, help="train this many heads (seeds) and average their probabilities")
     parser.add_argument("--encoder", help="a model directory: add its region-level probability of each candidate text as a feature")
+    parser.add_argument("--confidence-folds", type=int, default=0, metavar="K",
+                        help="also train a confidence model on the ranker's out-of-sample answers: K rankers, each trained "
+                        "without a K-th of the training repositories, answer that K-th")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--export", help="write the trained ranking head here (JSON for CandidateRanker.swift)")
@@ -381,7 +455,9 @@ def main() -> None:
             if per_merge[item["commit"]] <= arguments.cap_per_merge:
                 kept.append(item)
         train += kept[: arguments.cap_per_repo]
-    train_data = [v for v in vectors(train, candidate_names) if v[1].any()]  # a region nothing reproduces teaches nothing
+    train_all = vectors(train, candidate_names)
+    train_repos = [item["repo"] for item in train]
+    train_data = [v for v in train_all if v[1].any()]  # a region nothing reproduces teaches nothing
     validation_data = vectors(validation, candidate_names)
     development_data = vectors(development, candidate_names)
     print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {len(by_repo)} repositories "
@@ -393,6 +469,7 @@ def main() -> None:
     stacked = np.concatenate([m for m, _ in train_data])
     mean, std = stacked.mean(axis=0), stacked.std(axis=0) + 1e-6
     train_data = [((m - mean) / std, r) for m, r in train_data]
+    train_all = [((m - mean) / std, r) for m, r in train_all]
     validation_data = [((m - mean) / std, r) for m, r in validation_data]
     development_data = [((m - mean) / std, r) for m, r in development_data]
     heads = [train_head(arguments.seed + offset, train_data, development, development_data, width, arguments)
@@ -402,9 +479,19 @@ def main() -> None:
     figures = summary(validation, validation_data, probabilities(model, validation_data))
     figures["development_repositories"] = sorted(development_repos)
     by_validation_repo = defaultdict(list)
-    for record, point in zip(validation, figures.pop("scored")):
+    scored = figures.pop("scored")
+    for record, point in zip(validation, scored):
         by_validation_repo[record["repo"]].append(point)
     figures["leave_one_out_at_90"] = leave_one_out(by_validation_repo)
+    if arguments.confidence_folds:
+        confidence = fitted_confidence(arguments, train_all, train_repos, development, development_data, width, model)
+        with torch.no_grad():
+            x, _ = confidence_inputs(validation_data, probabilities(model, validation_data))
+            calibrated = torch.sigmoid(confidence(torch.from_numpy(x))).numpy()
+        by_confidence = defaultdict(list)
+        for record, (_, correct), value in zip(validation, scored, calibrated):
+            by_confidence[record["repo"]].append((float(value), correct))
+        figures["confidence_leave_one_out_at_90"] = leave_one_out(by_confidence)
     figures["per_repository"] = {}
     for repo in sorted(by_validation_repo):
         subset = [i for i, r in enumerate(validation) if r["repo"] == repo]

@@ -64,7 +64,7 @@ public struct RegionExample: Sendable, Codable, Hashable {
         }
         (self.repo, commit, path, self.region) = (repo, region.commit, region.path, region.index + 1)
         status = written == nil ? .left : .wrong
-        reason = region.outcome?.reason ?? "not looked at (token merge off, or a lock file)"
+        reason = region.outcome?.reason ?? "not looked at (token merge off, or a lock or generated file)"
         base = text(region.base)
         ours = text(region.ours)
         theirs = text(region.theirs)

@@ -17,7 +17,7 @@ public struct LocatedRegion: Sendable {
     /// The developer's text for the region; nil when its bookends were not found exactly once.
     public let developer: [UInt8]?
     /// What the resolver (exactly as the driver runs it) decided for this region; nil when it did not look
-    /// at it (token merge off, a lock file).
+    /// at it (token merge off, a lock or generated file).
     public let outcome: RegionResolver.Outcome?
     /// Stable identity of the (A, O, B) content, for deduplication.
     public let key: String

@@ -40,9 +40,9 @@ public struct ConflictedFileResolver: Sendable {
         var options = self.options
         options.markers.size = file.markerSize
         let language = SourceLanguage.forPath(options.path)
-        if Guard.isLockFile(options.path) && !file.conflicts.isEmpty {
+        if !file.conflicts.isEmpty, let regenerated = RegeneratedFile.kind(path: options.path, texts: [text]) {
             return Resolution(text: text, report: MergeReport(path: options.path, language: language.name,
-                                                              skipped: "a lock file: regenerate it with its package manager instead of merging it",
+                                                              skipped: regenerated.description,
                                                               regions: [], isClean: false))
         }
         guard let first = file.conflicts.first, options.resolutionEnabled else {

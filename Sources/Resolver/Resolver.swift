@@ -80,14 +80,15 @@ public struct Resolver: Sendable {
         var regionResolutions: [Int: [UInt8]] = [:]
         var regionOutcomes: [Int: RegionResolver.Outcome] = [:]
         let regionResolver = RegionResolver(tokenizer: tokenizer, model: options.model, threshold: options.threshold)
+        let regenerated = options.tokenMergeEnabled ? RegeneratedFile.kind(path: options.path, texts: [base, ours, theirs]) : nil
         for (position, region) in lineMerge.regions.enumerated() {
             var regionReport = RegionReport(index: position + 1, oursLine: region.oursLine,
                                             oursLines: lineMerge.merge.changes[region.changeIndex].oursCount,
                                             baseLines: lineMerge.merge.changes[region.changeIndex].baseCount,
                                             theirsLines: lineMerge.merge.changes[region.changeIndex].theirsCount,
                                             fate: .left, tokenConflicts: 0, reason: "token merge off")
-            if options.tokenMergeEnabled && Guard.isLockFile(options.path) {
-                regionReport.reason = "a lock file: regenerate it with its package manager instead of merging it"
+            if let regenerated {
+                regionReport.reason = regenerated.description
             } else if options.tokenMergeEnabled {
                 let outcome = regionResolver.resolve(base: region.base, ours: region.ours, theirs: region.theirs)
                 regionReport = RegionReport(regionReport, outcome: outcome)

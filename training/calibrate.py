@@ -2,6 +2,7 @@
 repository out at a time, and writes decision.json and the model card's table.
 
     python training/calibrate.py REGIONS.jsonl... [--target 0.9] [--floor 0.85] [--write models/decision.json]
+                                 [--measure VALIDATION-REGIONS.jsonl...]
 
 Each region line holds every candidate text, most probable first (the first is the chosen one), its fate and
 whether each candidate reproduces the developer's resolution. A region is taken at thresholds T when its
@@ -12,6 +13,11 @@ The thresholds maximise coverage on code regions subject to: pooled precision >=
 repository with at least `--minimum` taken regions at precision >= floor. Leave-one-out: for each
 repository, thresholds are chosen on the others and measured on it; the pooled held-out figures are what a
 new repository can expect. The shipped thresholds are chosen on all of them with the same rule.
+
+With `--measure`, the thresholds chosen on all of REGIONS are also measured on other repositories' lines:
+the shipped way chooses them on the out-of-sample answers that `rank_candidates.py --calibration-folds`
+writes for the training repositories, and measures them on the validation repositories' `eval --regions`
+lines, which then played no part in the choice.
 """
 
 from __future__ import annotations
@@ -108,8 +114,25 @@ def describe(policy: dict[str, float]) -> str:
     return ", ".join(f"{f} {'never' if policy[f] > 1 else format(policy[f], '.2f')}" for f in FAMILIES)
 
 
+def measured(paths: list[str], policy: dict[str, float], code_only: bool) -> list[str]:
+    """The Markdown table of `policy` on the repositories of `paths`, each and pooled."""
+    regions, counts = read(paths, code_only=code_only)
+    lines = [f"Measured on {len(counts)} other repositories at {describe(policy)}:", "",
+             "| repository | regions | resolved | right | precision | coverage |", "|---|---:|---:|---:|---:|---:|"]
+    all_taken = all_right = 0
+    for repo in sorted(counts):
+        taken, right = Table(regions[repo]).score(policy)
+        all_taken, all_right = all_taken + taken, all_right + right
+        precision = f"{right / taken:.1%}" if taken else "—"
+        lines.append(f"| {repo} | {counts[repo]} | {taken} | {right} | {precision} | {taken / counts[repo]:.1%} |")
+    total = sum(counts.values())
+    pooled = f"{all_right / all_taken:.1%}" if all_taken else "—"
+    lines.append(f"| **pooled** | {total} | {all_taken} | {all_right} | {pooled} | {all_taken / max(total, 1):.1%} |")
+    return lines
+
+
 def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimum: int = 30, write: str | None = None,
-              code_only: bool = True) -> str:
+              code_only: bool = True, measure: list[str] | None = None) -> str:
     """The leave-one-repository-out table (Markdown) and, with `write`, decision.json for the policy chosen on all."""
     regions, counts = read(paths, code_only=code_only)
     tables = {repo: Table(rows) for repo, rows in regions.items()}
@@ -134,11 +157,13 @@ def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimu
     taken, right = (sum(values) for values in zip(*(table.score(policy) for table in tables.values())))
     lines += ["", f"Chosen on all {len(tables)}: {describe(policy)}; on them: precision {right / max(taken, 1):.1%}, "
               f"coverage {taken / total:.1%} ({taken} of {total})."]
+    if measure:
+        lines += [""] + measured(measure, policy, code_only)
     if write:
         decision = {
             "thresholds": {family: min(value, 1.0) for family, value in policy.items()},
-            "calibrated_on": "mergebert eval --unique --all-refs --regions, " + ("code files" if code_only else "all files")
-                             + " of the validation repositories",
+            "calibrated_on": f"{'code files' if code_only else 'all files'} of {len(tables)} repositories: "
+                             + ", ".join(sorted(tables)),
             "rule": f"the most regions at pooled precision >= {target} with >= {floor} for each repository with {minimum}+ "
                     "resolved (training/calibrate.py)",
             "leave_one_out": {"precision": round(held_right / max(held_taken, 1), 4), "coverage": round(held_taken / total, 4)},
@@ -158,8 +183,10 @@ def main() -> None:
     parser.add_argument("--minimum", type=int, default=30)
     parser.add_argument("--write", help="write the chosen thresholds to this decision.json")
     parser.add_argument("--all-files", action="store_true", help="calibrate on every file, not only code")
+    parser.add_argument("--measure", nargs="+", metavar="REGIONS", help="also measure the chosen thresholds on these region lines")
     arguments = parser.parse_args()
-    print(calibrate(arguments.regions, arguments.target, arguments.floor, arguments.minimum, arguments.write, not arguments.all_files))
+    print(calibrate(arguments.regions, arguments.target, arguments.floor, arguments.minimum, arguments.write, not arguments.all_files,
+                    arguments.measure))
 
 
 if __name__ == "__main__":

@@ -113,23 +113,29 @@ class EncoderScores:
             return torch.softmax(self.model(tokens, edits, features if self.config.features else None), dim=-1).numpy()
 
 
-def vectors(records: list[dict], candidate_names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+def vectors(records: list[dict], candidate_names: list[str], none_row: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per region: a [candidates, features] matrix (candidate features, then the region's side features) and
-    which candidates reproduce the resolution."""
+    which candidates reproduce the resolution. With `none_row`, a last row stands for "none of these texts"
+    (the developer wrote something else): its candidate features are all zero (no real candidate has zero
+    kinds), and it is the right answer exactly when no candidate reproduces the resolution."""
     index = {name: i for i, name in enumerate(candidate_names)}
     region_index = {name: len(candidate_names) + i for i, name in enumerate(FEATURES)}
     width = len(candidate_names) + len(FEATURES)
     out = []
     for record in records:
-        matrix = np.zeros((len(record["candidates"]), width), dtype=np.float32)
+        matrix = np.zeros((len(record["candidates"]) + none_row, width), dtype=np.float32)
         for row, candidate in enumerate(record["candidates"]):
             for name, value in candidate["features"].items():
                 if name in index:
                     matrix[row, index[name]] = value
+        for row in range(len(matrix)):
             for name, value in record["features"].items():
                 if name in region_index:
                     matrix[row, region_index[name]] = value
-        out.append((matrix, np.array([c["reproduces"] for c in record["candidates"]], dtype=bool)))
+        reproduces = [c["reproduces"] for c in record["candidates"]]
+        if none_row:
+            reproduces.append(not any(reproduces))
+        out.append((matrix, np.array(reproduces, dtype=bool)))
     return out
 
 
@@ -179,6 +185,8 @@ def summary(records: list[dict], data, probs) -> dict:
     scored = []
     for record, (matrix, reproduces), p in zip(records, data, probs):
         kinds = [c["kinds"] for c in record["candidates"]]
+        # A "none of these" row, when there is one, is last: never an answer.
+        p, reproduces = p[: len(kinds)], reproduces[: len(kinds)]
         best = int(np.argmax(p))
         counts["ranker"] += bool(reproduces[best])
         counts["oracle"] += bool(reproduces.any())
@@ -269,28 +277,31 @@ def train_confidence(x: np.ndarray, y: np.ndarray, development_x: np.ndarray, de
 
 
 def export(heads: list[Scorer], mean: np.ndarray, std: np.ndarray, candidate_names: list[str], region_names: list[str], path: str,
-           examples: list[dict] | None = None) -> None:
+           examples: list[dict] | None = None, none_candidate: bool = False) -> None:
     """Writes the ranking heads as JSON for `CandidateRanker.swift`: feature names, the standardisation, and
     each head's linear layers (GELU between them); the probability of a candidate is the average over the
-    heads of their softmaxes. `examples`, when given, are stored with the probabilities PyTorch computes
-    for them, so that the Swift test checks the same numbers."""
+    heads of their softmaxes (with `none_candidate`, over the candidates and a "none of these" row whose
+    candidate features are zero). `examples`, when given, are stored with the probabilities PyTorch
+    computes for the candidates, so that the Swift test checks the same numbers."""
     document = {
-        "candidate_features": candidate_names, "region_features": region_names,
+        "candidate_features": candidate_names, "region_features": region_names, "none_candidate": none_candidate,
         "mean": [float(v) for v in mean], "std": [float(v) for v in std],
         "heads": [{"layers": [{"weight": layer.weight.detach().double().tolist(), "bias": layer.bias.detach().double().tolist()}
                               for layer in head.net if isinstance(layer, torch.nn.Linear)]} for head in heads],
     }
     if examples is not None:
         for example in examples:
-            matrix = np.zeros((len(example["candidates"]), len(candidate_names) + len(region_names)), dtype=np.float64)
+            count = len(example["candidates"])
+            matrix = np.zeros((count + none_candidate, len(candidate_names) + len(region_names)), dtype=np.float64)
             for row, candidate in enumerate(example["candidates"]):
                 for column, name in enumerate(candidate_names):
                     matrix[row, column] = candidate.get(name, 0.0)
+            for row in range(len(matrix)):
                 for column, name in enumerate(region_names):
                     matrix[row, len(candidate_names) + column] = example["region"].get(name, 0.0)
             x = torch.from_numpy((matrix - mean) / std).double()
             with torch.no_grad():
-                example["probabilities"] = (sum(torch.softmax(head.double()(x), dim=-1) for head in heads) / len(heads)).tolist()
+                example["probabilities"] = (sum(torch.softmax(head.double()(x), dim=-1) for head in heads) / len(heads))[:count].tolist()
             for head in heads:
                 head.float()
         document["examples"] = examples
@@ -298,8 +309,9 @@ def export(heads: list[Scorer], mean: np.ndarray, std: np.ndarray, candidate_nam
         json.dump(document, handle, indent=1)
 
 
-def golden(path: str, seed: int = 7) -> None:
-    """Two small random ranking heads and random inputs with PyTorch's probabilities: the fixture of the Swift test."""
+def golden(path: str, seed: int = 7, none_candidate: bool = False) -> None:
+    """Two small random ranking heads and random inputs with PyTorch's probabilities: the fixture of the Swift
+    test (`fixtures/ranker/tiny.json`; with a "none of these" row, `tiny-none.json`)."""
     generator = np.random.default_rng(seed)
     torch.manual_seed(seed)
     candidate_names, region_names = ["kind=A", "kind=B", "keeps_base", "length_vs_ours"], ["region", "same_sides", "code"]
@@ -315,7 +327,7 @@ def golden(path: str, seed: int = 7) -> None:
             "candidates": [{name: float(generator.normal()) for name in candidate_names if generator.random() < 0.8} for _ in range(count)],
             "region": {name: float(generator.normal()) for name in region_names if generator.random() < 0.8},
         })
-    export(heads, mean, std, candidate_names, region_names, path, examples)
+    export(heads, mean, std, candidate_names, region_names, path, examples, none_candidate)
 
 
 def agreement(path: str, validation: list[dict], probs: list[np.ndarray]) -> dict:
@@ -323,7 +335,7 @@ def agreement(path: str, validation: list[dict], probs: list[np.ndarray]) -> dic
     the ranker's best candidate is the same text (they share a kind), on the code regions both saw."""
     ranked = {}
     for record, p in zip(validation, probs):
-        best = int(np.argmax(p))
+        best = int(np.argmax(p[: len(record["candidates"])]))
         ranked[(record["repo"], record["commit"], record["path"], record["region"])] = set(record["candidates"][best]["kinds"])
     alone = agreed = agreed_right = alone_right = regions = 0
     with open(path) as handle:
@@ -392,6 +404,35 @@ def fitted_confidence(arguments, train_all, train_repos, development, developmen
     return train_confidence(np.concatenate(xs), np.concatenate(ys), development_x, development_y, arguments.seed)
 
 
+def cross_fitted_answers(arguments, train_all, train_records, development, development_data, width, path: str) -> None:
+    """Writes, for every training region, the answer of rankers that never saw its repository, in the shape
+    of `eval --regions` lines (calibrate.py reads them): the training repositories are split into K folds
+    (by their names' digests); for each fold `--calibration-heads` heads train on the others (epochs chosen on the
+    development repositories as always) and answer it. Thresholds chosen on these answers come from dozens
+    of repositories the rankers never saw, none of them a validation repository, so the validation figures
+    at those thresholds are held out entirely."""
+    folds = arguments.calibration_folds
+    repos = sorted({record["repo"] for record in train_records}, key=lambda name: hashlib.sha256(name.encode()).hexdigest())
+    fold_of = {repo: index % folds for index, repo in enumerate(repos)}
+    with open(path, "w") as handle:
+        for fold in range(folds):
+            inside = [v for v, record in zip(train_all, train_records) if fold_of[record["repo"]] != fold and v[1].any()]
+            outside = [(v, record) for v, record in zip(train_all, train_records) if fold_of[record["repo"]] == fold]
+            heads = [train_head(arguments.seed + 1000 * (fold + 1) + offset, inside, development, development_data, width, arguments)
+                     for offset in range(arguments.calibration_heads)]
+            probs = probabilities(heads, [v for v, _ in outside])
+            for ((_, reproduces), record), p in zip(outside, probs):
+                kinds = [c["kinds"] for c in record["candidates"]]
+                best = int(np.argmax(p[: len(kinds)]))
+                handle.write(json.dumps({
+                    "repo": record["repo"], "commit": record["commit"], "path": record["path"], "region": record["region"],
+                    "code": bool(is_code(record["language"])), "fate": "answered",
+                    "candidates": [{"family": "token_merge" if "token_merge" in kinds[best] else "pattern",
+                                    "probability": float(p[best]), "reproduces": bool(reproduces[best])}],
+                }) + "\n")
+            print(f"calibration fold {fold + 1} of {folds}: {len(outside)} regions answered out of sample", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", nargs="+", default=["/work/data/mined"], help="folders of mined records")
@@ -409,6 +450,14 @@ def main() -> None:
     parser.add_argument("--confidence-folds", type=int, default=0, metavar="K",
                         help="also train a confidence model on the ranker's out-of-sample answers: K rankers, each trained "
                         "without a K-th of the training repositories, answer that K-th")
+    parser.add_argument("--none-candidate", action="store_true",
+                        help="score a 'none of these texts' row with each region's candidates, trained on the regions whose "
+                        "developer wrote another text, so that a text's probability counts that outcome too")
+    parser.add_argument("--calibration-folds", type=int, default=0, metavar="K",
+                        help="also write every training region's out-of-sample answer (K folds of the training repositories, "
+                        "--calibration-heads heads each) to --calibration-out, for calibrate.py to choose thresholds on")
+    parser.add_argument("--calibration-heads", type=int, default=2, help="heads averaged by each fold's ranker")
+    parser.add_argument("--calibration-out", help="where --calibration-folds writes its `eval --regions`-shaped lines")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--export", help="write the trained ranking head here (JSON for CandidateRanker.swift)")
@@ -417,7 +466,7 @@ def main() -> None:
                         "also report its decisions when the ranker must agree")
     arguments = parser.parse_args()
     if arguments.golden:
-        golden(arguments.golden)
+        golden(arguments.golden, none_candidate=arguments.none_candidate)
         return
     torch.manual_seed(arguments.seed)
     rng = random.Random(arguments.seed)
@@ -455,11 +504,12 @@ def main() -> None:
             if per_merge[item["commit"]] <= arguments.cap_per_merge:
                 kept.append(item)
         train += kept[: arguments.cap_per_repo]
-    train_all = vectors(train, candidate_names)
+    train_all = vectors(train, candidate_names, arguments.none_candidate)
     train_repos = [item["repo"] for item in train]
-    train_data = [v for v in train_all if v[1].any()]  # a region nothing reproduces teaches nothing
-    validation_data = vectors(validation, candidate_names)
-    development_data = vectors(development, candidate_names)
+    # Without a "none" row a region nothing reproduces teaches nothing.
+    train_data = [v for v in train_all if v[1].any()]
+    validation_data = vectors(validation, candidate_names, arguments.none_candidate)
+    development_data = vectors(development, candidate_names, arguments.none_candidate)
     print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {len(by_repo)} repositories "
           f"(caps {arguments.cap_per_repo} per repository, {arguments.cap_per_merge} per merge); development {sorted(development_repos)} "
           f"({len(development)} code regions); validation code regions {len(validation)}; {len(candidate_names)} candidate features", flush=True)
@@ -472,6 +522,8 @@ def main() -> None:
     train_all = [((m - mean) / std, r) for m, r in train_all]
     validation_data = [((m - mean) / std, r) for m, r in validation_data]
     development_data = [((m - mean) / std, r) for m, r in development_data]
+    if arguments.calibration_folds:
+        cross_fitted_answers(arguments, train_all, train, development, development_data, width, arguments.calibration_out)
     heads = [train_head(arguments.seed + offset, train_data, development, development_data, width, arguments)
              for offset in range(arguments.heads)]
     model = heads
@@ -501,7 +553,7 @@ def main() -> None:
         figures["per_repository"][repo] = part
     if arguments.export:
         region_names = [] if arguments.no_region_features else list(FEATURES)
-        export(model, mean, std, candidate_names, region_names, arguments.export)
+        export(model, mean, std, candidate_names, region_names, arguments.export, none_candidate=arguments.none_candidate)
     if arguments.regions:
         figures["with_the_encoder"] = agreement(arguments.regions, validation, probabilities(model, validation_data))
     print(json.dumps({k: v for k, v in figures.items()}, indent=1, default=str))

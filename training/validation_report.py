@@ -43,8 +43,9 @@ def regions_path(out: str, repo: str) -> str:
     return os.path.join(out, repo.replace("/", "+") + ".regions.jsonl")
 
 
-def percent(value: float) -> str:
-    return f"{100 * value:.1f}%"
+def percent(value: float | None) -> str:
+    """A share as a percentage; none (a threshold that takes nothing has no precision) as a dash."""
+    return "—" if value is None else f"{100 * value:.1f}%"
 
 
 def pooled(reports: list[dict]) -> dict:

@@ -131,10 +131,13 @@ import TestSupport
     }
 
     /// The ranking head gives the probabilities PyTorch computed for the same weights and inputs
-    /// (`training/rank_candidates.py --golden`), and refuses a file whose shapes do not fit.
-    @Test func theRankingHeadMatchesPyTorch() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../fixtures/ranker/tiny.json").standardized
+    /// (`training/rank_candidates.py --golden [--none-candidate]`), and refuses a file whose shapes do not fit.
+    /// With a "none of these" row the candidates' probabilities sum to less than one, as in training.
+    @Test(arguments: [("tiny.json", false), ("tiny-none.json", true)])
+    func theRankingHeadMatchesPyTorch(fixture: String, scoresNone: Bool) throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../fixtures/ranker/\(fixture)").standardized
         let ranker = try CandidateRanker(contentsOf: url)
+        #expect(ranker.scoresNone == scoresNone)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let examples = try #require(document["examples"] as? [[String: Any]])
         #expect(examples.count == 3)
@@ -145,6 +148,8 @@ import TestSupport
             let computed = ranker.probabilities(candidates: candidates, region: region)
             #expect(computed.count == expected.count)
             for (left, right) in zip(computed, expected) { #expect(abs(left - right) < 1e-9, "\(computed) against \(expected)") }
+            let total = computed.reduce(0, +)
+            #expect(scoresNone ? total < 1 - 1e-6 : abs(total - 1) < 1e-9)
         }
         var broken = document
         broken["mean"] = [0.0]

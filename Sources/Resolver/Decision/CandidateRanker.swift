@@ -4,9 +4,15 @@ import Foundation
 /// ("heads", trained from different seeds) score each candidate from its features and the region's side
 /// features, standardised as in training; each head's softmax over the region's candidates is a
 /// distribution over texts, and the probability of a text is their average.
+///
+/// A ranker trained with a "none of these" row (`none_candidate`) scores, with the candidates, one more row
+/// whose candidate features are all zero: the chance that the developer writes another text. Its share is
+/// never an answer; it only lowers the candidates' probabilities, as it did in training.
 public struct CandidateRanker: Sendable {
     public let candidateFeatures: [String]
     public let regionFeatures: [String]
+    /// Whether the softmax includes the "none of these" row.
+    public let scoresNone: Bool
     let mean: [Double]
     let deviation: [Double]
     /// Per head, its linear layers, GELU between them: weight[output][input], bias[output]; the last has one output.
@@ -24,6 +30,7 @@ public struct CandidateRanker: Sendable {
         struct Head: Decodable { let layers: [Layer] }
         let candidate_features: [String]
         let region_features: [String]
+        let none_candidate: Bool?
         let mean: [Double]
         let std: [Double]
         let heads: [Head]
@@ -53,6 +60,7 @@ public struct CandidateRanker: Sendable {
             guard !head.layers.isEmpty, inputs == 1 else { throw LoadError(url: url, reason: "head \(headIndex)'s last layer must have one output") }
         }
         (candidateFeatures, regionFeatures) = (document.candidate_features, document.region_features)
+        scoresNone = document.none_candidate ?? false
         (mean, deviation) = (document.mean, document.std)
         heads = document.heads.map { head in head.layers.map { ($0.weight, $0.bias) } }
     }
@@ -61,8 +69,9 @@ public struct CandidateRanker: Sendable {
     public func probabilities(candidates: [[String: Double]], region: [String: Double]) -> [Double] {
         guard !candidates.isEmpty else { return [] }
         let regionValues = regionFeatures.map { region[$0] ?? 0 }
-        let inputs = candidates.map { features in standardised(candidateFeatures.map { features[$0] ?? 0 } + regionValues) }
-        var average = [Double](repeating: 0, count: candidates.count)
+        let rows = scoresNone ? candidates + [[:]] : candidates
+        let inputs = rows.map { features in standardised(candidateFeatures.map { features[$0] ?? 0 } + regionValues) }
+        var average = [Double](repeating: 0, count: rows.count)
         for head in heads {
             let scores = inputs.map { score($0, head: head) }
             let top = scores.max()!
@@ -70,7 +79,7 @@ public struct CandidateRanker: Sendable {
             let total = exponentials.reduce(0, +)
             for index in average.indices { average[index] += exponentials[index] / total / Double(heads.count) }
         }
-        return average
+        return Array(average.prefix(candidates.count))
     }
 
     /// How many heads are averaged.

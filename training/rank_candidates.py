@@ -458,6 +458,9 @@ def main() -> None:
                         "--calibration-heads heads each) to --calibration-out, for calibrate.py to choose thresholds on")
     parser.add_argument("--calibration-heads", type=int, default=2, help="heads averaged by each fold's ranker")
     parser.add_argument("--calibration-out", help="where --calibration-folds writes its `eval --regions`-shaped lines")
+    parser.add_argument("--repository-bagging", type=float, default=0, metavar="SHARE",
+                        help="train each head on a random SHARE of the training repositories, so that the heads disagree "
+                        "where a repository's habits decide")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--export", help="write the trained ranking head here (JSON for CandidateRanker.swift)")
@@ -524,7 +527,14 @@ def main() -> None:
     development_data = [((m - mean) / std, r) for m, r in development_data]
     if arguments.calibration_folds:
         cross_fitted_answers(arguments, train_all, train, development, development_data, width, arguments.calibration_out)
-    heads = [train_head(arguments.seed + offset, train_data, development, development_data, width, arguments)
+    def bagged(offset: int):
+        """The training regions of a random share of the training repositories (all of them without bagging)."""
+        if not arguments.repository_bagging:
+            return train_data
+        names = sorted(set(train_repos))
+        chosen = set(random.Random(arguments.seed + offset).sample(names, max(1, round(arguments.repository_bagging * len(names)))))
+        return [v for v, repo in zip(train_all, train_repos) if repo in chosen and v[1].any()]
+    heads = [train_head(arguments.seed + offset, bagged(offset), development, development_data, width, arguments)
              for offset in range(arguments.heads)]
     model = heads
 

@@ -9,8 +9,8 @@
 # checkpoints under run/. Mining walks every ref and is resumable: repositories mined with the same merges are skipped. Training runs with the shipped
 # model's flags (one thread, 45 minutes, validation every 9 minutes: the schedule and the evaluations follow
 # the clock, so another machine's speed gives a nearby, not a bit-identical, checkpoint); TRAIN_FLAGS
-# replaces them. The ranker over candidate texts (rank_candidates.py: five heads, 8 epochs, features only, as
-# shipped) trains on DATA/mined and on the repositories of training/ranker-repos.txt, mined into
+# replaces them. The ranker over candidate texts (rank_candidates.py: five heads, 8 epochs, features only, a "none of
+# these" row, as shipped) trains on DATA/mined and on the repositories of training/ranker-repos.txt, mined into
 # DATA/mined-more. The export is then scored and its threshold calibrated with `mergebert eval` on the
 # validation repositories (validation_report.py), whose figures go into models/MODEL_CARD.md.
 set -euo pipefail
@@ -38,7 +38,9 @@ done
 TRAIN_FLAGS=${TRAIN_FLAGS:---threads 1 --max-minutes 45 --eval-minutes 9}
 "$PYTHON" "$ROOT/training/train.py" --data "$DATA/mined" --out "$DATA/run" $TRAIN_FLAGS 2>&1 | tee "$DATA/train.log"
 "$PYTHON" "$ROOT/training/export.py" --checkpoint "$DATA/run/best.pt" --data "$DATA/mined" --out "$ROOT/models"
-"$PYTHON" "$ROOT/training/rank_candidates.py" --data "$DATA/mined" "$DATA/mined-more" --heads 5 --epochs 8 \
+# The shipped ranker leaves out the edit layout's features (EditLayout.featureNames), which mine writes.
+LAYOUT="edit_alternations edits_on_separate_lines edits_token_gap lines_changed_by_both ours_edit_size ours_edits theirs_edit_size theirs_edits"
+"$PYTHON" "$ROOT/training/rank_candidates.py" --data "$DATA/mined" "$DATA/mined-more" --heads 5 --epochs 8 --none-candidate --without $LAYOUT \
   --export "$ROOT/models/ranker.json" --json "$DATA/ranker.json" 2>&1 | tee "$DATA/ranker.log"
 "$PYTHON" "$ROOT/training/validation_report.py" --model "$ROOT/models" --clones "$CLONES" --out "$DATA/validation" \
   --binary "$BIN" --calibrate > "$DATA/validation.md"

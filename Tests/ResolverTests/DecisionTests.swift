@@ -159,6 +159,15 @@ import TestSupport
         #expect(throws: CandidateRanker.LoadError.self) { try CandidateRanker(contentsOf: brokenURL) }
     }
 
+    /// `training/reproduce.sh` trains the shipped ranker without the edit layout's features, naming them
+    /// itself; the names must stay the ones mine writes, or the reproduction would train on other inputs.
+    @Test func theReproductionLeavesOutExactlyTheLayoutFeatures() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../training/reproduce.sh").standardized
+        let line = try #require(try String(contentsOf: script, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("LAYOUT=") })
+        let names = line.dropFirst("LAYOUT=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")).split(separator: " ").map(String.init)
+        #expect(Set(names) == Set(CandidateTexts.layoutFeatureNames) && names.count == CandidateTexts.layoutFeatureNames.count)
+    }
+
     @Test func sideFeaturesOfAConflict() {
         let featurizer = Featurizer(vocabularySize: 1024, maximumLength: 64)
         let input = featurizer.views(base: tokenizer.tokenize("keep(1)"), ours: tokenizer.tokenize("keep(2, z)"),

@@ -51,7 +51,8 @@ def regions(folders: list[str], include_partial: bool, encoder: "EncoderScores |
                 seen.add(record["key"])
                 result.append({"repo": record["repo"], "commit": record["commit"], "path": record["path"], "region": record["region"],
                                "language": record["language"], "key": record["key"],
-                               "candidates": record["candidates"], "features": record["features"]})
+                               "candidates": record["candidates"], "features": record["features"],
+                               "regenerated": record.get("regenerated")})
                 if encoder is not None:
                     pending.append((result[-1], record))
         if encoder is not None:
@@ -498,7 +499,12 @@ def main() -> None:
             held += len(by_repo[repo])
     development = [r for repo in sorted(development_repos) for r in by_repo.pop(repo) if is_code(r["language"])]
     train = []
+    regenerated = 0
     for repo, items in sorted(by_repo.items()):
+        # Lock files and generated code keep git's markers in the resolver; what developers commit there is
+        # regenerated, not merged, so it would only teach noise (mined since stop 24; older data lacks the mark).
+        regenerated += sum(item["regenerated"] is not None for item in items)
+        items = [item for item in items if item["regenerated"] is None]
         rng.shuffle(items)
         per_merge = defaultdict(int)
         kept = []
@@ -515,7 +521,8 @@ def main() -> None:
     development_data = vectors(development, candidate_names, arguments.none_candidate)
     print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {len(by_repo)} repositories "
           f"(caps {arguments.cap_per_repo} per repository, {arguments.cap_per_merge} per merge); development {sorted(development_repos)} "
-          f"({len(development)} code regions); validation code regions {len(validation)}; {len(candidate_names)} candidate features", flush=True)
+          f"({len(development)} code regions); validation code regions {len(validation)}; {len(candidate_names)} candidate features; "
+          f"{regenerated} training regions in lock or generated files left out", flush=True)
 
     width = train_data[0][0].shape[1]
     # Standardise columns on the training data, so the MLP sees comparable scales.

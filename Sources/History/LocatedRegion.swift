@@ -21,6 +21,9 @@ public struct LocatedRegion: Sendable {
     public let outcome: RegionResolver.Outcome?
     /// Stable identity of the (A, O, B) content, for deduplication.
     public let key: String
+    /// Whether the file is one a tool writes (a lock file, generated code), which the resolver leaves to
+    /// its generator: training leaves such regions out, since what a developer commits there is regenerated.
+    public let regenerated: RegeneratedFile?
 
     /// What the resolver put in this region; nil when it left it.
     public var suggestion: [UInt8]? { outcome?.text }
@@ -128,12 +131,13 @@ public struct RegionScanner: Sendable {
             let locator = ResolutionLocator(lineMerge)
             let resolvedLines = splitLines(file.resolved)
             let language = SourceLanguage.forPath(file.path)
+            let regenerated = RegeneratedFile.kind(path: file.path, texts: [file.base, file.ours, file.theirs])
             for (index, region) in lineMerge.regions.enumerated() {
                 scanned.regions.append(LocatedRegion(commit: merge.commit, path: file.path, language: language, index: index,
                                                      base: region.base, ours: region.ours, theirs: region.theirs,
                                                      developer: locator.resolution(ofRegion: index, in: resolvedLines),
                                                      outcome: resolution.regionOutcomes[index],
-                                                     key: contentKey(region.ours, region.base, region.theirs)))
+                                                     key: contentKey(region.ours, region.base, region.theirs), regenerated: regenerated))
             }
         }
         return scanned

@@ -32,12 +32,14 @@ public struct MinedRecord: Sendable, Codable {
     public var editTypes: [[Int32]]
     /// Every side feature (`SideFeatures`) that is not zero, by name: training reads these, never recomputes them.
     public var features: [String: Double]
+    /// `lock_file` or `generated` when a tool writes the file (`RegeneratedFile`); absent otherwise.
+    public var regenerated: String?
     /// Region records: the distinct region-level candidate texts (`CandidateTexts`), each with whether it
     /// reproduces the developer's resolution and its non-zero features, for training a ranker of texts.
     public var candidates: [MinedCandidate]?
 
     enum CodingKeys: String, CodingKey {
-        case kind, repo, commit, path, language, region, conflict, labels, key, duplicate, features, candidates
+        case kind, repo, commit, path, language, region, conflict, labels, key, duplicate, features, candidates, regenerated
         case tokenMergeClean = "token_merge_clean", tokenConflicts = "token_conflicts", conflictLabels = "conflict_labels"
         case tokenIDs = "token_ids", editTypes = "edit_types"
     }
@@ -93,7 +95,7 @@ public struct Miner {
                                  region: region.index, conflict: nil, labels: labels, key: region.key, duplicate: duplicate,
                                  tokenMergeClean: facts.tokenMergeClean, tokenConflicts: facts.tokenConflicts, conflictLabels: conflictLabels,
                                  tokenIDs: regionInput.tokenIDs, editTypes: regionInput.editTypes,
-                                 features: SideFeatures.nonZero(input: regionInput, facts: facts),
+                                 features: SideFeatures.nonZero(input: regionInput, facts: facts), regenerated: region.regenerated?.name,
                                  candidates: CandidateTexts.of(tokenMerge).map { candidate in
                                      MinedCandidate(kinds: candidate.kinds.map(\.name), reproduces: Reproduction.reproduces(candidate.text, developer),
                                                     features: candidate.features)
@@ -106,7 +108,8 @@ public struct Miner {
                                      language: region.language.name, region: region.index, conflict: index, labels: patterns,
                                      key: region.key + "-\(index)", duplicate: duplicate, tokenMergeClean: nil, tokenConflicts: nil,
                                      conflictLabels: nil, tokenIDs: input.tokenIDs, editTypes: input.editTypes,
-                                     features: SideFeatures.nonZero(input: input, facts: conflictFacts), candidates: nil))
+                                     features: SideFeatures.nonZero(input: input, facts: conflictFacts), regenerated: region.regenerated?.name,
+                                     candidates: nil))
                 summary.records += 1
             }
         }

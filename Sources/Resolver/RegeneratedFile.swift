@@ -9,6 +9,14 @@ public enum RegeneratedFile: Sendable, Hashable, CustomStringConvertible {
     /// `evidence` is the header line or the file name that says so.
     case generated(evidence: String)
 
+    /// The name mined records use: `lock_file` or `generated`.
+    public var name: String {
+        switch self {
+        case .lockFile: "lock_file"
+        case .generated: "generated"
+        }
+    }
+
     public var description: String {
         switch self {
         case .lockFile: "a lock file: regenerate it with its package manager instead of merging it"

@@ -469,6 +469,10 @@ def main() -> None:
     parser.add_argument("--regions", help="`eval --regions` lines of the shipped model on the validation repositories: "
                         "also report its decisions when the ranker must agree")
     arguments = parser.parse_args()
+    if arguments.confidence_folds and arguments.none_candidate:
+        parser.error("--confidence-folds reads the best text's row and does not know the none row; use one or the other")
+    if arguments.calibration_folds and not arguments.calibration_out:
+        parser.error("--calibration-folds needs --calibration-out")
     if arguments.golden:
         golden(arguments.golden, none_candidate=arguments.none_candidate)
         return

@@ -386,16 +386,24 @@ def train_head(seed: int, train_data, development, development_data, width: int,
     return model
 
 
+def repository_folds(train_all, train_repos: list[str], folds: int):
+    """Cross-fitting by repository: the training repositories in a stable order of their names' digests, dealt
+    into `folds` folds; per fold, the regions of the other folds that teach something (to train on) and the
+    indices of this fold's regions (to answer)."""
+    repos = sorted(set(train_repos), key=lambda name: hashlib.sha256(name.encode()).hexdigest())
+    fold_of = {repo: index % folds for index, repo in enumerate(repos)}
+    for fold in range(folds):
+        inside = [v for v, repo in zip(train_all, train_repos) if fold_of[repo] != fold and v[1].any()]
+        yield fold, inside, [index for index, repo in enumerate(train_repos) if fold_of[repo] == fold]
+
+
 def fitted_confidence(arguments, train_all, train_repos, development, development_data, width, heads) -> Confidence:
     """Cross-fits the ranker over folds of the training repositories and trains the confidence model on the
     answers each fold's ranker gave the repositories it never saw; development regions (answered by the
     final heads, which never saw them either) choose its epoch."""
-    repos = sorted(set(train_repos), key=lambda name: hashlib.sha256(name.encode()).hexdigest())
-    fold_of = {repo: index % arguments.confidence_folds for index, repo in enumerate(repos)}
     xs, ys = [], []
-    for fold in range(arguments.confidence_folds):
-        inside = [v for v, repo in zip(train_all, train_repos) if fold_of[repo] != fold and v[1].any()]
-        outside = [v for v, repo in zip(train_all, train_repos) if fold_of[repo] == fold]
+    for fold, inside, answered in repository_folds(train_all, train_repos, arguments.confidence_folds):
+        outside = [train_all[index] for index in answered]
         head = train_head(arguments.seed + 100 + fold, inside, development, development_data, width, arguments)
         x, y = confidence_inputs(outside, probabilities(head, outside))
         xs.append(x)
@@ -413,12 +421,9 @@ def cross_fitted_answers(arguments, train_all, train_records, development, devel
     of repositories the rankers never saw, none of them a validation repository, so the validation figures
     at those thresholds are held out entirely."""
     folds = arguments.calibration_folds
-    repos = sorted({record["repo"] for record in train_records}, key=lambda name: hashlib.sha256(name.encode()).hexdigest())
-    fold_of = {repo: index % folds for index, repo in enumerate(repos)}
     with open(path, "w") as handle:
-        for fold in range(folds):
-            inside = [v for v, record in zip(train_all, train_records) if fold_of[record["repo"]] != fold and v[1].any()]
-            outside = [(v, record) for v, record in zip(train_all, train_records) if fold_of[record["repo"]] == fold]
+        for fold, inside, answered in repository_folds(train_all, [record["repo"] for record in train_records], folds):
+            outside = [(train_all[index], train_records[index]) for index in answered]
             heads = [train_head(arguments.seed + 1000 * (fold + 1) + offset, inside, development, development_data, width, arguments)
                      for offset in range(arguments.calibration_heads)]
             probs = probabilities(heads, [v for v, _ in outside])

@@ -131,13 +131,12 @@ public struct RegionScanner: Sendable {
             let locator = ResolutionLocator(lineMerge)
             let resolvedLines = splitLines(file.resolved)
             let language = SourceLanguage.forPath(file.path)
-            let regenerated = RegeneratedFile.kind(path: file.path, texts: [file.base, file.ours, file.theirs])
             for (index, region) in lineMerge.regions.enumerated() {
                 scanned.regions.append(LocatedRegion(commit: merge.commit, path: file.path, language: language, index: index,
                                                      base: region.base, ours: region.ours, theirs: region.theirs,
                                                      developer: locator.resolution(ofRegion: index, in: resolvedLines),
                                                      outcome: resolution.regionOutcomes[index],
-                                                     key: contentKey(region.ours, region.base, region.theirs), regenerated: regenerated))
+                                                     key: contentKey(region.ours, region.base, region.theirs), regenerated: resolution.regenerated))
             }
         }
         return scanned

@@ -41,6 +41,9 @@ public struct Resolution: Sendable {
     public var regionResolutions: [Int: [UInt8]] = [:]
     /// What the resolver decided for each region it looked at, by 0-based region position (`eval`).
     public var regionOutcomes: [Int: RegionResolver.Outcome] = [:]
+    /// Whether a tool writes the file (looked at only when git's line merge conflicts); its regions keep
+    /// git's markers when the token merge is on.
+    public var regenerated: RegeneratedFile? = nil
     public var isClean: Bool { report.isClean }
 }
 
@@ -80,14 +83,14 @@ public struct Resolver: Sendable {
         var regionResolutions: [Int: [UInt8]] = [:]
         var regionOutcomes: [Int: RegionResolver.Outcome] = [:]
         let regionResolver = RegionResolver(tokenizer: tokenizer, model: options.model, threshold: options.threshold)
-        let regenerated = options.tokenMergeEnabled ? RegeneratedFile.kind(path: options.path, texts: [base, ours, theirs]) : nil
+        let regenerated = lineMerge.regions.isEmpty ? nil : RegeneratedFile.kind(path: options.path, texts: [base, ours, theirs])
         for (position, region) in lineMerge.regions.enumerated() {
             var regionReport = RegionReport(index: position + 1, oursLine: region.oursLine,
                                             oursLines: lineMerge.merge.changes[region.changeIndex].oursCount,
                                             baseLines: lineMerge.merge.changes[region.changeIndex].baseCount,
                                             theirsLines: lineMerge.merge.changes[region.changeIndex].theirsCount,
                                             fate: .left, tokenConflicts: 0, reason: "token merge off")
-            if let regenerated {
+            if options.tokenMergeEnabled, let regenerated {
                 regionReport.reason = regenerated.description
             } else if options.tokenMergeEnabled {
                 let outcome = regionResolver.resolve(base: region.base, ours: region.ours, theirs: region.theirs)
@@ -103,7 +106,8 @@ public struct Resolver: Sendable {
         report.isClean = report.leftCount == 0
         let text = resolutions.isEmpty ? gitText
             : lineMerge.render(style: options.style, markers: options.markers, resolutions: resolutions)
-        return Resolution(text: text, report: report, regionResolutions: regionResolutions, regionOutcomes: regionOutcomes)
+        return Resolution(text: text, report: report, regionResolutions: regionResolutions, regionOutcomes: regionOutcomes,
+                          regenerated: regenerated)
     }
 
 }

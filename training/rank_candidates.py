@@ -34,6 +34,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dataset import FEATURES, VALIDATION_REPOS, is_code, mined_files  # noqa: E402
 
+FILE_PREFIX = "file."  # FileContext.prefix
+
 
 def regions(folders: list[str], include_partial: bool, encoder: "EncoderScores | None" = None) -> list[dict]:
     """Region records with candidates, first occurrence of each key only (across files, in sorted order).
@@ -114,14 +116,15 @@ class EncoderScores:
             return torch.softmax(self.model(tokens, edits, features if self.config.features else None), dim=-1).numpy()
 
 
-def vectors(records: list[dict], candidate_names: list[str], none_row: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+def vectors(records: list[dict], candidate_names: list[str], none_row: bool = False,
+            region_names: list[str] = FEATURES) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per region: a [candidates, features] matrix (candidate features, then the region's side features) and
     which candidates reproduce the resolution. With `none_row`, a last row stands for "none of these texts"
     (the developer wrote something else): its candidate features are all zero (no real candidate has zero
     kinds), and it is the right answer exactly when no candidate reproduces the resolution."""
     index = {name: i for i, name in enumerate(candidate_names)}
-    region_index = {name: len(candidate_names) + i for i, name in enumerate(FEATURES)}
-    width = len(candidate_names) + len(FEATURES)
+    region_index = {name: len(candidate_names) + i for i, name in enumerate(region_names)}
+    width = len(candidate_names) + len(region_names)
     out = []
     for record in records:
         matrix = np.zeros((len(record["candidates"]) + none_row, width), dtype=np.float32)
@@ -449,7 +452,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--no-region-features", action="store_true", help="candidate features alone")
     parser.add_argument("--without", nargs="+", default=[], metavar="NAME",
-                        help="leave these candidate features out (an ablation), e.g. the edit layout's names")
+                        help="leave these candidate or file-context features out (an ablation), e.g. the edit layout's names")
     parser.add_argument("--seed", type=int, default=1, help="the first head's seed; head k uses seed + k")
     parser.add_argument("--heads", type=int, default=1, help="train this many heads (seeds) and average their probabilities")
     parser.add_argument("--encoder", help="a model directory: add its region-level probability of each candidate text as a feature")
@@ -488,9 +491,13 @@ def main() -> None:
     torch.set_num_threads(arguments.threads)
     records = regions(arguments.data, arguments.include_partial, EncoderScores(arguments.encoder) if arguments.encoder else None)
     candidate_names = sorted({name for r in records for c in r["candidates"] for name in c["features"]} - set(arguments.without))
+    # The region's side features (config.json's names), then what the file's other regions say
+    # (FileContext.swift: `file.*`), when the records carry it.
+    region_names = list(FEATURES) + sorted({name for r in records for name in r["features"] if name.startswith(FILE_PREFIX)} - set(arguments.without))
     if arguments.no_region_features:
         for r in records:
             r["features"] = {}
+        region_names = []
     validation = [r for r in records if r["repo"] in VALIDATION_REPOS and is_code(r["language"])]
     by_repo = defaultdict(list)
     for r in records:
@@ -522,12 +529,12 @@ def main() -> None:
             if per_merge[item["commit"]] <= arguments.cap_per_merge:
                 kept.append(item)
         train += kept[: arguments.cap_per_repo]
-    train_all = vectors(train, candidate_names, arguments.none_candidate)
+    train_all = vectors(train, candidate_names, arguments.none_candidate, region_names)
     train_repos = [item["repo"] for item in train]
     # Without a "none" row a region nothing reproduces teaches nothing.
     train_data = [v for v in train_all if v[1].any()]
-    validation_data = vectors(validation, candidate_names, arguments.none_candidate)
-    development_data = vectors(development, candidate_names, arguments.none_candidate)
+    validation_data = vectors(validation, candidate_names, arguments.none_candidate, region_names)
+    development_data = vectors(development, candidate_names, arguments.none_candidate, region_names)
     print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {len(by_repo)} repositories "
           f"(caps {arguments.cap_per_repo} per repository, {arguments.cap_per_merge} per merge); development {sorted(development_repos)} "
           f"({len(development)} code regions); validation code regions {len(validation)}; {len(candidate_names)} candidate features; "
@@ -578,7 +585,6 @@ def main() -> None:
         part.pop("scored")
         figures["per_repository"][repo] = part
     if arguments.export:
-        region_names = [] if arguments.no_region_features else list(FEATURES)
         export(model, mean, std, candidate_names, region_names, arguments.export, none_candidate=arguments.none_candidate)
     if arguments.regions:
         figures["with_the_encoder"] = agreement(arguments.regions, validation, probabilities(model, validation_data))

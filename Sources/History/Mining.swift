@@ -77,11 +77,18 @@ public struct Miner {
                      emit: (MinedRecord) throws -> Void) throws -> Summary {
         var summary = Summary(totals: RegionScanner.Totals())
         var seen = seenKeys
-        summary.totals = try scanner.scan(repository: repository, progress: progress) { region, _ in
-            summary.regions += 1
+        // A file's regions arrive one after another; they are held until the file is complete, since each
+        // record carries what all of them say (`FileContext`, over every region, located or not).
+        var file: [(region: LocatedRegion, tokenMerge: TokenMerge)] = []
+        func flush() throws {
+            defer { file = [] }
+            guard let first = file.first else { return }
+            let context = FileContext(regions: file.map(\.tokenMerge), language: first.region.language, featurizer: featurizer)
+            for (region, tokenMerge) in file { try record(region, tokenMerge: tokenMerge, context: context) }
+        }
+        func record(_ region: LocatedRegion, tokenMerge: TokenMerge, context: FileContext) throws {
             guard let developer = region.developer else { return }
             summary.regionsLocated += 1
-            let tokenMerge = region.tokenMerge()
             let duplicate = !seen.insert(region.key).inserted
             if duplicate { summary.duplicates += 1 }
 
@@ -95,7 +102,8 @@ public struct Miner {
                                  region: region.index, conflict: nil, labels: labels, key: region.key, duplicate: duplicate,
                                  tokenMergeClean: facts.tokenMergeClean, tokenConflicts: facts.tokenConflicts, conflictLabels: conflictLabels,
                                  tokenIDs: regionInput.tokenIDs, editTypes: regionInput.editTypes,
-                                 features: SideFeatures.nonZero(input: regionInput, facts: facts), regenerated: region.regenerated?.name,
+                                 features: SideFeatures.nonZero(input: regionInput, facts: facts).merging(context.features) { own, _ in own },
+                                 regenerated: region.regenerated?.name,
                                  candidates: CandidateTexts.of(tokenMerge).map { candidate in
                                      MinedCandidate(kinds: candidate.kinds.map(\.name), reproduces: Reproduction.reproduces(candidate.text, developer),
                                                     features: candidate.features)
@@ -113,6 +121,12 @@ public struct Miner {
                 summary.records += 1
             }
         }
+        summary.totals = try scanner.scan(repository: repository, progress: progress) { region, _ in
+            summary.regions += 1
+            if let first = file.first?.region, region.index == 0 || first.commit != region.commit || first.path != region.path { try flush() }
+            file.append((region, region.tokenMerge()))
+        }
+        try flush()
         seenKeys = seen
         return summary
     }

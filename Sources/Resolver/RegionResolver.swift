@@ -119,7 +119,18 @@ public struct RegionResolver: Sendable {
         private func format(_ value: Double) -> String { String(format: "%.2f", value) }
     }
 
-    public func resolve(base: [UInt8], ours: [UInt8], theirs: [UInt8]) -> Outcome {
+    /// What a file's regions (their three sides, in order) say about each of them, for a model that reads it;
+    /// empty otherwise, so that a model without it pays nothing.
+    public func context(ofRegions regions: [(base: [UInt8], ours: [UInt8], theirs: [UInt8])]) -> FileContext {
+        guard let model, model.readsFileContext else { return .empty }
+        let merges = regions.map { region in
+            TokenMerge(base: tokenizer.tokenize(region.base), ours: tokenizer.tokenize(region.ours), theirs: tokenizer.tokenize(region.theirs))
+        }
+        return FileContext(regions: merges, language: tokenizer.language, featurizer: model.featurizer)
+    }
+
+    /// `context` is `context(ofRegions:)` of the region's file.
+    public func resolve(base: [UInt8], ours: [UInt8], theirs: [UInt8], context: FileContext = .empty) -> Outcome {
         let baseTokens = tokenizer.tokenize(base)
         let oursTokens = tokenizer.tokenize(ours)
         let theirsTokens = tokenizer.tokenize(theirs)
@@ -129,7 +140,7 @@ public struct RegionResolver: Sendable {
         let candidates: [Candidate]
         if let model {
             do {
-                candidates = try model.candidates(for: merge, language: tokenizer.language)
+                candidates = try model.candidates(for: merge, language: tokenizer.language, context: context)
             } catch {
                 return Outcome(fate: .modelFailed(error), tokenConflicts: conflicts)
             }

@@ -22,6 +22,8 @@ public final class ResolutionModel: Sendable {
     /// texts from their features, the region's side features and the encoder's probability of each text,
     /// and its probabilities are what the policy thresholds.
     public let ranker: CandidateRanker?
+    /// Whether the ranker reads what the file's other regions say (`FileContext`): only then is it computed.
+    public var readsFileContext: Bool { ranker?.regionFeatures.contains { $0.hasPrefix(FileContext.prefix) } ?? false }
 
     /// The file name of the ranking model in a model directory.
     public static let rankerFile = "ranker.json"
@@ -81,7 +83,7 @@ public final class ResolutionModel: Sendable {
                 throw LoadError.unusable(directory, "\(error)")
             }
             let known = Set(CandidateTexts.featureNames + [CandidateTexts.encoderProbability])
-            if let unknown = loaded.candidateFeatures.first(where: { !known.contains($0) }) ?? loaded.regionFeatures.first(where: { !SideFeatures.isKnown($0) }) {
+            if let unknown = loaded.candidateFeatures.first(where: { !known.contains($0) }) ?? loaded.regionFeatures.first(where: { !SideFeatures.isKnown($0) && !FileContext.isKnown($0) }) {
                 throw LoadError.unusable(directory, "ranker.json names the feature '\(unknown)', which this version does not compute; use a model exported for it")
             }
             ranker = loaded

@@ -143,6 +143,35 @@ import TestSupport
         #expect(regions.first { $0.path == repository.paths[1] }.map { $0.regenerated == nil } == true)
     }
 
+    /// Each region record carries what its file's regions say (`FileContext`): a file of two conflicting
+    /// regions and one of a single region, mined from a real merge.
+    @Test func mineWritesWhatEachFilesRegionsSay() throws {
+        let gap = String(repeating: "keep()\n", count: 4)
+        let two = (base: Array(("f(a, b)\n" + gap + "g(a)\n").utf8), ours: Array(("f(c, b)\n" + gap + "g(b)\n").utf8),
+                   theirs: Array(("f(a, d)\n" + gap + "g(c)\n").utf8))
+        let one = (base: Array("h(a)\n".utf8), ours: Array("h(b)\n".utf8), theirs: Array("h(c)\n".utf8))
+        let repository = try GeneratedMergeRepository([two, one], extension: "py")
+        defer { repository.remove() }
+        let merge = try CommandRunner.git(["merge", "-q", "theirs", "-m", "merge"], in: repository.directory, environment: repository.environment)
+        #expect(merge.status == 1)
+        for (path, triple) in zip(repository.paths, [two, one]) { try Data(triple.theirs).write(to: repository.directory.appendingPathComponent(path)) }
+        _ = try CommandRunner.git(["commit", "-qam", "merge"], in: repository.directory, environment: repository.environment)
+
+        var records: [MinedRecord] = []
+        var seen = Set<String>()
+        _ = try Miner(scanner: RegionScanner(selection: HistorySelection(references: HistorySelection.everyReference)),
+                      featurizer: Featurizer(vocabularySize: 1024, maximumLength: 64))
+            .mine(repository: try Repository(discoveringFrom: repository.directory.path), name: "context", seenKeys: &seen) { records.append($0) }
+        let regions = records.filter { $0.kind == "region" }
+        let first = regions.filter { $0.path == repository.paths[0] }, second = regions.filter { $0.path == repository.paths[1] }
+        #expect(first.count == 2 && second.count == 1)
+        #expect(first.allSatisfy { $0.features[FileContext.regionCountName] == log1p(2) })
+        // One of the two regions token-merges cleanly (different arguments), the other clashes.
+        #expect(first.allSatisfy { $0.features["file.token_merge_clean"] == 0.5 })
+        #expect(second.allSatisfy { $0.features[FileContext.regionCountName] == log1p(1) && $0.features["file.token_merge_clean"] == nil })
+        #expect(records.filter { $0.kind == "token_conflict" }.allSatisfy { !$0.features.keys.contains { $0.hasPrefix(FileContext.prefix) } })
+    }
+
     /// The merges replayed on four threads give byte for byte the report and the region lines of one thread.
     @Test func parallelReplayGivesTheSameReport() throws {
         let history = try ScriptedHistory()

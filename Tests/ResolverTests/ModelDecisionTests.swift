@@ -181,4 +181,59 @@ import TestSupport
             #expect(error.description.contains("mystery"))
         }
     }
+
+    /// What the file's other regions say reaches the ranker: the same region, alone in its file or with two
+    /// more like it, gets the probability the head computes from `file.regions` (log(1 + regions)).
+    @Test func theRankerReadsWhatTheFilesOtherRegionsSay() throws {
+        let directory = try CommandRunner.temporaryDirectory("model")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try BiasedModel.write(to: directory, bias: ["A": 5])
+        // One hidden unit, open only for theirs' text in a file of several regions: GELU(10 theirs + 10 regions - 15).
+        let document: [String: Any] = [
+            "candidate_features": ["equals_theirs"], "region_features": ["region", FileContext.regionCountName],
+            "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0],
+            "heads": [["layers": [["weight": [[10.0, 0.0, 10.0]], "bias": [-15.0]], ["weight": [[1.0]], "bias": [0.0]]]]],
+        ]
+        try JSONSerialization.data(withJSONObject: document).write(to: directory.appendingPathComponent(ResolutionModel.rankerFile))
+        let model = try ResolutionModel(directory: directory)
+        #expect(model.readsFileContext)
+        var options = ResolverOptions(markers: markers, path: "A.java")
+        options.model = model
+        options.threshold = 0.9
+        let resolver = Resolver(options: options)
+        let gap = String(repeating: "keep();\n", count: 4)
+        func file(_ line: String, regions: Int) -> [UInt8] { Array(Array(repeating: "x\n\(line)\ny\n" + gap, count: regions).joined().utf8) }
+        let alone = try resolver.resolve(base: base, ours: ours, theirs: theirs)
+        let three = try resolver.resolve(base: file("call(alpha, beta);", regions: 3), ours: file("call(gamma, beta);", regions: 3),
+                                         theirs: file("call(delta, beta);", regions: 3))
+        #expect(three.report.regions.count == 3)
+        let candidates = try #require(alone.regionOutcomes[0]).candidates.count
+        func gelu(_ x: Double) -> Double { 0.5 * x * (1 + erf(x / 2.0.squareRoot())) }
+        func expected(regions: Int) -> Double {
+            let theirsScore = gelu(10 + 10 * log1p(Double(regions)) - 15), otherScore = gelu(10 * log1p(Double(regions)) - 15)
+            return exp(theirsScore) / (exp(theirsScore) + Double(candidates - 1) * exp(otherScore))
+        }
+        let single = try #require(alone.regionOutcomes[0]?.probability), crowded = try #require(three.regionOutcomes[1]?.probability)
+        #expect(abs(single - expected(regions: 1)) < 1e-9 && single < 0.9, "alone: left (p=\(single))")
+        #expect(abs(crowded - expected(regions: 3)) < 1e-9 && crowded > 0.9, "with two more: theirs (p=\(crowded))")
+        #expect(three.text == file("call(delta, beta);", regions: 3))
+        #expect(!alone.isClean)
+    }
+
+    /// The context is the mean of each side feature over the file's regions, without the language.
+    @Test func theFileContextIsTheMeanOverTheFilesRegions() {
+        let tokenizer = Tokenizer(language: .java), featurizer = Featurizer(vocabularySize: 1024, maximumLength: 64)
+        func merge(_ base: String, _ ours: String, _ theirs: String) -> TokenMerge {
+            TokenMerge(base: tokenizer.tokenize(Array(base.utf8)), ours: tokenizer.tokenize(Array(ours.utf8)), theirs: tokenizer.tokenize(Array(theirs.utf8)))
+        }
+        let clean = merge("f(a, b);\n", "f(c, b);\n", "f(a, d);\n"), clashing = merge("f(a);\n", "f(b);\n", "f(c);\n")
+        let context = FileContext(regions: [clean, clashing, clashing, clashing], language: .java, featurizer: featurizer)
+        #expect(context.features["file.token_merge_clean"] == 0.25)
+        #expect(context.features["file.token_conflicts"] == 0.75 * log1p(1))
+        #expect(context.features[FileContext.regionCountName] == log1p(4))
+        #expect(!context.features.keys.contains { $0.contains("language=") })
+        #expect(context.features.keys.allSatisfy(FileContext.isKnown))
+        #expect(!FileContext.isKnown("file.language=java") && !FileContext.isKnown("token_merge_clean") && !FileContext.isKnown("file.mystery"))
+        #expect(FileContext(regions: [], language: .java, featurizer: featurizer) == .empty)
+    }
 }

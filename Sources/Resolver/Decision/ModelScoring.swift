@@ -17,8 +17,9 @@ public enum ModelFailure: Error, Sendable, Hashable, CustomStringConvertible {
 
 extension ResolutionModel {
     /// The region's candidate texts with their probabilities, most probable first: the ranker's texts when
-    /// the model has one, else the encoder's answers grouped into texts.
-    public func candidates(for merge: TokenMerge, language: SourceLanguage) throws(ModelFailure) -> [Candidate] {
+    /// the model has one, else the encoder's answers grouped into texts. `context` is what the file's other
+    /// regions say (`FileContext`), read by a ranker whose region features name it.
+    public func candidates(for merge: TokenMerge, language: SourceLanguage, context: FileContext = .empty) throws(ModelFailure) -> [Candidate] {
         guard let ranker, let tokenOutput else { return Candidate.grouping(try answers(for: merge, language: language)) }
         // The encoder runs only for a ranker that reads its probabilities.
         let region = ranker.candidateFeatures.contains(CandidateTexts.encoderProbability)
@@ -41,6 +42,7 @@ extension ResolutionModel {
         // The side features as mine wrote them (by name, in double precision), so training saw the same values.
         let facts = featurizer.regionFacts(of: merge, language: language)
         let sides = SideFeatures.nonZero(input: featurizer.views(base: merge.base, ours: merge.ours, theirs: merge.theirs), facts: facts)
+            .merging(context.features) { own, _ in own }
         let probabilities = ranker.probabilities(candidates: features, region: sides)
         guard probabilities.allSatisfy(\.isFinite) else { throw .notFinite }
         return zip(texts, probabilities).enumerated()

@@ -20,6 +20,7 @@ repositories (training repositories held out, about a tenth of the regions), nev
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import os
@@ -286,7 +287,13 @@ def export(heads: list[Scorer], mean: np.ndarray, std: np.ndarray, candidate_nam
     each head's linear layers (GELU between them); the probability of a candidate is the average over the
     heads of their softmaxes (with `none_candidate`, over the candidates and a "none of these" row whose
     candidate features are zero). `examples`, when given, are stored with the probabilities PyTorch
-    computes for the candidates, so that the Swift test checks the same numbers."""
+    computes for the candidates, so that the Swift test checks the same numbers. Weights are written with 9
+    significant digits (what a float32 weight holds), which keeps the file small and quick to read, and the
+    examples are computed from exactly the values written."""
+    heads = [copy.deepcopy(head).double() for head in heads]
+    with torch.no_grad():
+        for parameter in (p for head in heads for p in head.parameters()):
+            parameter.copy_(torch.tensor([float(f"{v:.9g}") for v in parameter.flatten().tolist()], dtype=torch.float64).reshape(parameter.shape))
     document = {
         "candidate_features": candidate_names, "region_features": region_names, "none_candidate": none_candidate,
         "mean": [float(v) for v in mean], "std": [float(v) for v in std],
@@ -305,9 +312,7 @@ def export(heads: list[Scorer], mean: np.ndarray, std: np.ndarray, candidate_nam
                     matrix[row, len(candidate_names) + column] = example["region"].get(name, 0.0)
             x = torch.from_numpy((matrix - mean) / std).double()
             with torch.no_grad():
-                example["probabilities"] = (sum(torch.softmax(head.double()(x), dim=-1) for head in heads) / len(heads))[:count].tolist()
-            for head in heads:
-                head.float()
+                example["probabilities"] = (sum(torch.softmax(head(x), dim=-1) for head in heads) / len(heads))[:count].tolist()
         document["examples"] = examples
     with open(path, "w") as handle:
         json.dump(document, handle, indent=1)

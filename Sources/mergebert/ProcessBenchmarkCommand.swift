@@ -24,12 +24,13 @@ struct ProcessBenchmarkCommand: ParsableCommand {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mergebert-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
+        // Resolved before moving into the scratch repository, so that a relative --model means what it says.
+        let modelDirectory = model.map { URL(fileURLWithPath: $0).absoluteURL } ?? ResolutionModel.discover()
         // Children start where this process is: in the scratch repository.
         let previous = FileManager.default.currentDirectoryPath
         _ = FileManager.default.changeCurrentDirectoryPath(scratch.path)
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         _ = try time(URL(fileURLWithPath: "/usr/bin/env"), ["git", "init", "-q"])
-        let modelDirectory = model.map { URL(fileURLWithPath: $0) } ?? ResolutionModel.discover()
 
         func write(_ name: String, _ text: String) throws { try Data(text.utf8).write(to: scratch.appendingPathComponent(name)) }
         let lines = (0..<2000).map { "    value_\($0) = compute(\($0), other_\($0 % 17));\n" }

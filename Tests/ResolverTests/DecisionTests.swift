@@ -157,6 +157,16 @@ import TestSupport
         try JSONSerialization.data(withJSONObject: broken).write(to: brokenURL)
         defer { try? FileManager.default.removeItem(at: brokenURL) }
         #expect(throws: CandidateRanker.LoadError.self) { try CandidateRanker(contentsOf: brokenURL) }
+        // The weights are packed float32 (base64, `shape`); a shape the values do not fill is refused.
+        var heads = try #require(document["heads"] as? [[String: Any]])
+        var layers = try #require(heads[0]["layers"] as? [[String: Any]])
+        #expect(layers[0]["weight_float32"] is String)
+        layers[0]["shape"] = [3, 3]
+        heads[0]["layers"] = layers
+        var misshapen = document
+        misshapen["heads"] = heads
+        try JSONSerialization.data(withJSONObject: misshapen).write(to: brokenURL)
+        #expect(throws: CandidateRanker.LoadError.self) { try CandidateRanker(contentsOf: brokenURL) }
     }
 
     /// `training/reproduce.sh` trains the shipped ranker without the edit layout's features, naming them

@@ -26,7 +26,42 @@ public struct CandidateRanker: Sendable {
     }
 
     private struct Document: Decodable {
-        struct Layer: Decodable { let weight: [[Double]]; let bias: [Double] }
+        /// Either JSON arrays (`weight`, `bias`), or little-endian float32 in base64 (`weight_float32`,
+        /// `bias_float32`) with the weight's `shape` [outputs, inputs], which reads far faster.
+        struct Layer: Decodable {
+            let weight: [[Double]]
+            let bias: [Double]
+
+            private enum CodingKeys: String, CodingKey { case weight, bias, shape, weight_float32, bias_float32 }
+
+            init(from decoder: Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                guard let packedWeight = try container.decodeIfPresent(String.self, forKey: .weight_float32) else {
+                    weight = try container.decode([[Double]].self, forKey: .weight)
+                    bias = try container.decode([Double].self, forKey: .bias)
+                    return
+                }
+                let shape = try container.decode([Int].self, forKey: .shape)
+                let values = try Self.floats(packedWeight, key: .weight_float32, in: container)
+                guard shape.count == 2, shape.allSatisfy({ $0 > 0 }), values.count == shape[0] * shape[1] else {
+                    throw DecodingError.dataCorruptedError(forKey: .weight_float32, in: container,
+                                                           debugDescription: "\(values.count) values do not fill the shape \(shape)")
+                }
+                weight = (0..<shape[0]).map { row in Array(values[(row * shape[1])..<((row + 1) * shape[1])]) }
+                bias = try Self.floats(try container.decode(String.self, forKey: .bias_float32), key: .bias_float32, in: container)
+            }
+
+            private static func floats(_ text: String, key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>) throws -> [Double] {
+                guard let data = Data(base64Encoded: text), data.count % 4 == 0 else {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not base64 of float32 values")
+                }
+                return stride(from: 0, to: data.count, by: 4).map { offset in
+                    let bits = UInt32(data[data.startIndex + offset]) | UInt32(data[data.startIndex + offset + 1]) << 8
+                        | UInt32(data[data.startIndex + offset + 2]) << 16 | UInt32(data[data.startIndex + offset + 3]) << 24
+                    return Double(Float(bitPattern: bits))
+                }
+            }
+        }
         struct Head: Decodable { let layers: [Layer] }
         let candidate_features: [String]
         let region_features: [String]

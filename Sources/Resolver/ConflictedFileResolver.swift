@@ -91,8 +91,9 @@ public struct ConflictedFileResolver: Sendable {
         var output: [UInt8] = []
         var report = MergeReport(path: options.path, language: language.name, skipped: nil, regions: [], isClean: false)
         var line = 1
-        let context = options.tokenMergeEnabled
-            ? regionResolver.context(ofRegions: file.conflicts.map { ($0.base ?? [], $0.ours, $0.theirs) }) : .empty
+        let merges = options.tokenMergeEnabled
+            ? file.conflicts.map { regionResolver.tokenMerge(base: $0.base ?? [], ours: $0.ours, theirs: $0.theirs) } : []
+        let context = regionResolver.context(of: merges)
         for piece in file.pieces {
             switch piece {
             case .text(let text):
@@ -104,7 +105,8 @@ public struct ConflictedFileResolver: Sendable {
                                           fate: .left, tokenConflicts: 0, reason: "token merge off")
                 var written = conflict.original
                 if options.tokenMergeEnabled {
-                    let outcome = regionResolver.resolve(base: conflict.base ?? [], ours: conflict.ours, theirs: conflict.theirs, context: context)
+                    let outcome = regionResolver.resolve(merges[report.regions.count], base: conflict.base ?? [], ours: conflict.ours,
+                                                         theirs: conflict.theirs, context: context)
                     region = RegionReport(region, outcome: outcome)
                     written = outcome.text ?? conflict.original
                 }

@@ -119,22 +119,26 @@ public struct RegionResolver: Sendable {
         private func format(_ value: Double) -> String { String(format: "%.2f", value) }
     }
 
-    /// What a file's regions (their three sides, in order) say about each of them, for a model that reads it;
-    /// empty otherwise, so that a model without it pays nothing.
-    public func context(ofRegions regions: [(base: [UInt8], ours: [UInt8], theirs: [UInt8])]) -> FileContext {
+    /// The token-level merge of a region's three sides.
+    public func tokenMerge(base: [UInt8], ours: [UInt8], theirs: [UInt8]) -> TokenMerge {
+        TokenMerge(base: tokenizer.tokenize(base), ours: tokenizer.tokenize(ours), theirs: tokenizer.tokenize(theirs))
+    }
+
+    /// What a file's regions (their token-level merges, in order) say about each of them, for a model that
+    /// reads it; empty otherwise, so that a model without it pays nothing.
+    public func context(of merges: [TokenMerge]) -> FileContext {
         guard let model, model.readsFileContext else { return .empty }
-        let merges = regions.map { region in
-            TokenMerge(base: tokenizer.tokenize(region.base), ours: tokenizer.tokenize(region.ours), theirs: tokenizer.tokenize(region.theirs))
-        }
         return FileContext(regions: merges, language: tokenizer.language, featurizer: model.featurizer)
     }
 
-    /// `context` is `context(ofRegions:)` of the region's file.
+    /// One region on its own (`context`: what its file's other regions say, `context(of:)`).
     public func resolve(base: [UInt8], ours: [UInt8], theirs: [UInt8], context: FileContext = .empty) -> Outcome {
-        let baseTokens = tokenizer.tokenize(base)
-        let oursTokens = tokenizer.tokenize(ours)
-        let theirsTokens = tokenizer.tokenize(theirs)
-        let merge = TokenMerge(base: baseTokens, ours: oursTokens, theirs: theirsTokens)
+        resolve(tokenMerge(base: base, ours: ours, theirs: theirs), base: base, ours: ours, theirs: theirs, context: context)
+    }
+
+    /// One region whose token-level merge (`tokenMerge(base:ours:theirs:)`) a file-level caller already made
+    /// for the context, so that its sides are tokenized once.
+    public func resolve(_ merge: TokenMerge, base: [UInt8], ours: [UInt8], theirs: [UInt8], context: FileContext) -> Outcome {
         let conflicts = merge.conflicts.count
 
         let candidates: [Candidate]
@@ -153,7 +157,7 @@ public struct RegionResolver: Sendable {
                               scorer: model.map { $0.ranker == nil ? .encoder : .ranker } ?? .none)
         // Checked at every probability, so that a precision/coverage curve never counts a candidate the
         // resolver would refuse at any threshold.
-        if let refusal = refusal(of: best, base: base, ours: ours, theirs: theirs, sides: (baseTokens, oursTokens, theirsTokens)) {
+        if let refusal = refusal(of: best, base: base, ours: ours, theirs: theirs, sides: (merge.base, merge.ours, merge.theirs)) {
             outcome.fate = .refused(refusal)
         } else if !accepted {
             outcome.fate = .belowThreshold

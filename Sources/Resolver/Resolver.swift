@@ -84,8 +84,10 @@ public struct Resolver: Sendable {
         var regionOutcomes: [Int: RegionResolver.Outcome] = [:]
         let regionResolver = RegionResolver(tokenizer: tokenizer, model: options.model, threshold: options.threshold)
         let regenerated = lineMerge.regions.isEmpty ? nil : RegeneratedFile.kind(path: options.path, texts: [base, ours, theirs])
-        let context = options.tokenMergeEnabled && regenerated == nil
-            ? regionResolver.context(ofRegions: lineMerge.regions.map { ($0.base, $0.ours, $0.theirs) }) : .empty
+        // Each region's sides are tokenized once, for the file's context and for its own decision.
+        let merges = options.tokenMergeEnabled && regenerated == nil
+            ? lineMerge.regions.map { regionResolver.tokenMerge(base: $0.base, ours: $0.ours, theirs: $0.theirs) } : []
+        let context = regionResolver.context(of: merges)
         for (position, region) in lineMerge.regions.enumerated() {
             var regionReport = RegionReport(index: position + 1, oursLine: region.oursLine,
                                             oursLines: lineMerge.merge.changes[region.changeIndex].oursCount,
@@ -95,7 +97,7 @@ public struct Resolver: Sendable {
             if options.tokenMergeEnabled, let regenerated {
                 regionReport.reason = regenerated.description
             } else if options.tokenMergeEnabled {
-                let outcome = regionResolver.resolve(base: region.base, ours: region.ours, theirs: region.theirs, context: context)
+                let outcome = regionResolver.resolve(merges[position], base: region.base, ours: region.ours, theirs: region.theirs, context: context)
                 regionReport = RegionReport(regionReport, outcome: outcome)
                 regionOutcomes[position] = outcome
                 if let text = outcome.text {

@@ -1,18 +1,21 @@
 """Chooses the decision policy's thresholds from what `mergebert eval --regions` wrote, leaving one
 repository out at a time, and writes decision.json and the model card's table.
 
-    python training/calibrate.py REGIONS.jsonl... [--target 0.9] [--floor 0.85] [--write models/decision.json]
-                                 [--measure VALIDATION-REGIONS.jsonl...]
+    python training/calibrate.py REGIONS.jsonl... [--target 0.9] [--floor 0.85] [--margin 0.01]
+                                 [--write models/decision.json] [--measure VALIDATION-REGIONS.jsonl...]
 
 Each region line holds every candidate text, most probable first (the first is the chosen one), its fate and
 whether each candidate reproduces the developer's resolution. A region is taken at thresholds T when its
 chosen candidate was not refused (safety checks, guards, a failing model) and its probability reaches
 T[its family]; exactly what the resolver does (Sources/Resolver/Decision/DecisionPolicy.swift).
 
-The thresholds maximise coverage on code regions subject to: pooled precision >= target, and every
-repository with at least `--minimum` taken regions at precision >= floor. Leave-one-out: for each
-repository, thresholds are chosen on the others and measured on it; the pooled held-out figures are what a
-new repository can expect. The shipped thresholds are chosen on all of them with the same rule.
+The thresholds maximise coverage on code regions subject to: pooled precision >= target + margin, and
+every repository with at least `--minimum` taken regions at precision >= floor + margin. The margin is
+there because thresholds chosen on some repositories lose precision on a new one (stop 25: 90.0% on the
+four chosen on, 89.2% on the fifth; with a point of margin 90.3%); the targets themselves are what the
+held-out figures are judged by. Leave-one-out: for each repository, thresholds are chosen on the others and
+measured on it; the pooled held-out figures are what a new repository can expect. The shipped thresholds
+are chosen on all of them with the same rule.
 
 With `--measure`, the thresholds chosen on all of REGIONS are also measured on other repositories' lines:
 for example chosen on the out-of-sample answers that `rank_candidates.py --calibration-folds` writes for
@@ -33,6 +36,7 @@ import numpy as np
 
 FAMILIES = ["token_merge", "pattern", "token_patterns"]
 NEVER = 1.01  # no probability reaches it: the family resolves nothing
+MARGIN = 0.01  # what thresholds chosen on some repositories lost on a new one (stop 25: 90.0% -> 89.2%)
 GRID = [round(0.5 + 0.01 * i, 2) for i in range(50)] + [0.995, 1.0, NEVER]
 
 
@@ -133,18 +137,19 @@ def measured(paths: list[str], policy: dict[str, float], code_only: bool) -> lis
 
 
 def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimum: int = 30, write: str | None = None,
-              code_only: bool = True, measure: list[str] | None = None) -> str:
+              code_only: bool = True, measure: list[str] | None = None, margin: float = MARGIN) -> str:
     """The leave-one-repository-out table (Markdown) and, with `write`, decision.json for the policy chosen on all."""
     regions, counts = read(paths, code_only=code_only)
     tables = {repo: Table(rows) for repo, rows in regions.items()}
     lines = [f"{sum(counts.values())} {'code ' if code_only else ''}regions in {len(counts)} repositories; target {target:.0%} pooled, "
-             f"floor {floor:.0%} for each repository with {minimum}+ resolved.", "",
+             f"floor {floor:.0%} for each repository with {minimum}+ resolved; chosen with a margin of {margin:.0%} "
+             f"({target + margin:.0%} and {floor + margin:.0%} on the repositories chosen on).", "",
              "| held-out repository | regions | thresholds (chosen on the others) | resolved | right | precision | coverage |",
              "|---|---:|---|---:|---:|---:|---:|"]
     held_taken = held_right = 0
     for repo in sorted(tables):
         others = {name: table for name, table in tables.items() if name != repo}
-        policy = choose(others, target, floor, minimum)
+        policy = choose(others, target + margin, floor + margin, minimum)
         taken, right = tables[repo].score(policy)
         held_taken += taken
         held_right += right
@@ -154,7 +159,7 @@ def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimu
     pooled = f"{held_right / held_taken:.1%}" if held_taken else "—"
     lines.append(f"| **pooled, each held out** | {total} | | {held_taken} | {held_right} | {pooled} | {held_taken / total:.1%} |")
 
-    policy = choose(tables, target, floor, minimum)
+    policy = choose(tables, target + margin, floor + margin, minimum)
     taken, right = (sum(values) for values in zip(*(table.score(policy) for table in tables.values())))
     lines += ["", f"Chosen on all {len(tables)}: {describe(policy)}; on them: precision {right / max(taken, 1):.1%}, "
               f"coverage {taken / total:.1%} ({taken} of {total})."]
@@ -165,8 +170,8 @@ def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimu
             "thresholds": {family: min(value, 1.0) for family, value in policy.items()},
             "calibrated_on": f"{'code files' if code_only else 'all files'} of {len(tables)} repositories: "
                              + ", ".join(sorted(tables)),
-            "rule": f"the most regions at pooled precision >= {target} with >= {floor} for each repository with {minimum}+ "
-                    "resolved (training/calibrate.py)",
+            "rule": f"the most regions at pooled precision >= {target + margin:.2f} with >= {floor + margin:.2f} for each repository "
+                    f"with {minimum}+ resolved: targets {target} and {floor} with a margin of {margin} (training/calibrate.py)",
             "leave_one_out": {"precision": round(held_right / max(held_taken, 1), 4), "coverage": round(held_taken / total, 4)},
         }
         with open(write, "w") as handle:
@@ -182,12 +187,14 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.9, help="pooled precision to reach on the repositories chosen on")
     parser.add_argument("--floor", type=float, default=0.85, help="precision every repository with --minimum resolved must reach")
     parser.add_argument("--minimum", type=int, default=30)
+    parser.add_argument("--margin", type=float, default=MARGIN,
+                        help="choose at target + margin and floor + margin, so that a new repository still reaches the targets")
     parser.add_argument("--write", help="write the chosen thresholds to this decision.json")
     parser.add_argument("--all-files", action="store_true", help="calibrate on every file, not only code")
     parser.add_argument("--measure", nargs="+", metavar="REGIONS", help="also measure the chosen thresholds on these region lines")
     arguments = parser.parse_args()
     print(calibrate(arguments.regions, arguments.target, arguments.floor, arguments.minimum, arguments.write, not arguments.all_files,
-                    arguments.measure))
+                    arguments.measure, arguments.margin))
 
 
 if __name__ == "__main__":

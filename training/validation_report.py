@@ -123,6 +123,7 @@ def main() -> None:
     parser.add_argument("--calibrate", action="store_true", help="rewrite the model's decision.json with calibrate.py")
     parser.add_argument("--target", type=float, default=0.9, help="calibrate.py --target")
     parser.add_argument("--floor", type=float, default=0.85, help="calibrate.py --floor")
+    parser.add_argument("--margin", type=float, default=calibration.MARGIN, help="calibrate.py --margin")
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
     repos = [repo for repo in arguments.repos.split(",") if repo]
@@ -130,7 +131,7 @@ def main() -> None:
     paths = [regions_path(arguments.out, repo) for repo in repos]
     decision_path = os.path.join(arguments.model, "decision.json")
     if arguments.calibrate:
-        print(calibration.calibrate(paths, arguments.target, arguments.floor, write=decision_path))
+        print(calibration.calibrate(paths, arguments.target, arguments.floor, write=decision_path, margin=arguments.margin))
     with open(decision_path) as handle:
         decision = json.load(handle)
     policy = decision.get("thresholds") or {family: decision["threshold"] for family in calibration.FAMILIES}

@@ -3,6 +3,7 @@ repository out at a time, and writes decision.json and the model card's table.
 
     python training/calibrate.py REGIONS.jsonl... [--target 0.9] [--floor 0.85] [--margin 0.01]
                                  [--write models/decision.json] [--measure VALIDATION-REGIONS.jsonl...]
+    python training/calibrate.py CROSS-FITTED.jsonl --margin-check 0 0.01 0.02 [--draws 200] [--draw-size 5]
 
 Each region line holds every candidate text, most probable first (the first is the chosen one), its fate and
 whether each candidate reproduces the developer's resolution. A region is taken at thresholds T when its
@@ -181,6 +182,35 @@ def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimu
     return "\n".join(lines)
 
 
+def margin_check(paths: list[str], margins: list[float], draws: int, size: int, target: float = 0.9, floor: float = 0.85,
+                 minimum: int = 30, seed: int = 1) -> str:
+    """How much margin the rule needs, measured away from the validation repositories: draws `draws` random
+    sets of `size` repositories from REGIONS (for example the training repositories' cross-fitted answers),
+    runs the leave-one-out of `calibrate` on each set with each margin, and reports the pooled held-out
+    precision and coverage over the draws, and how often they reached the target."""
+    regions, counts = read(paths, code_only=True)
+    tables = {repo: Table(rows) for repo, rows in regions.items() if counts[repo] >= minimum}
+    generator = np.random.default_rng(seed)
+    names = sorted(tables)
+    lines = [f"{draws} draws of {size} of {len(names)} repositories (each with {minimum}+ code regions); target {target:.0%}:", "",
+             "| margin | held-out precision, mean | draws reaching the target | held-out coverage, mean |", "|---:|---:|---:|---:|"]
+    sets = [list(generator.choice(names, size=size, replace=False)) for _ in range(draws)]
+    for margin in margins:
+        precisions, coverages = [], []
+        for chosen in sets:
+            taken_all = right_all = 0
+            for repo in chosen:
+                policy = choose({name: tables[name] for name in chosen if name != repo}, target + margin, floor + margin, minimum)
+                taken, right = tables[repo].score(policy)
+                taken_all, right_all = taken_all + taken, right_all + right
+            if taken_all:
+                precisions.append(right_all / taken_all)
+            coverages.append(taken_all / sum(counts[repo] for repo in chosen))
+        reached = sum(p >= target for p in precisions)
+        lines.append(f"| {margin:.2f} | {np.mean(precisions):.1%} | {reached} of {len(precisions)} | {np.mean(coverages):.1%} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("regions", nargs="+", help="eval --regions files, one or more per repository")
@@ -192,7 +222,15 @@ def main() -> None:
     parser.add_argument("--write", help="write the chosen thresholds to this decision.json")
     parser.add_argument("--all-files", action="store_true", help="calibrate on every file, not only code")
     parser.add_argument("--measure", nargs="+", metavar="REGIONS", help="also measure the chosen thresholds on these region lines")
+    parser.add_argument("--margin-check", nargs="+", type=float, metavar="MARGIN",
+                        help="instead of calibrating: measure these margins on random draws of --draw-size repositories")
+    parser.add_argument("--draws", type=int, default=200)
+    parser.add_argument("--draw-size", type=int, default=5)
     arguments = parser.parse_args()
+    if arguments.margin_check:
+        print(margin_check(arguments.regions, arguments.margin_check, arguments.draws, arguments.draw_size, arguments.target,
+                           arguments.floor, arguments.minimum))
+        return
     print(calibrate(arguments.regions, arguments.target, arguments.floor, arguments.minimum, arguments.write, not arguments.all_files,
                     arguments.measure, arguments.margin))
 

@@ -116,6 +116,15 @@ def choose(tables: dict[str, Table], target: float, floor: float, minimum: int) 
     return {family: GRID[i] for family, i in zip(FAMILIES, index)}
 
 
+def held_out(tables: dict[str, Table], target: float, floor: float, minimum: int) -> list[tuple[str, dict[str, float], tuple[int, int]]]:
+    """Leave one repository out: for each, the policy chosen on the others and its (taken, right) on it."""
+    results = []
+    for repo in sorted(tables):
+        policy = choose({name: table for name, table in tables.items() if name != repo}, target, floor, minimum)
+        results.append((repo, policy, tables[repo].score(policy)))
+    return results
+
+
 def describe(policy: dict[str, float]) -> str:
     return ", ".join(f"{f} {'never' if policy[f] > 1 else format(policy[f], '.2f')}" for f in FAMILIES)
 
@@ -148,10 +157,7 @@ def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimu
              "| held-out repository | regions | thresholds (chosen on the others) | resolved | right | precision | coverage |",
              "|---|---:|---|---:|---:|---:|---:|"]
     held_taken = held_right = 0
-    for repo in sorted(tables):
-        others = {name: table for name, table in tables.items() if name != repo}
-        policy = choose(others, target + margin, floor + margin, minimum)
-        taken, right = tables[repo].score(policy)
+    for repo, policy, (taken, right) in held_out(tables, target + margin, floor + margin, minimum):
         held_taken += taken
         held_right += right
         precision = f"{right / taken:.1%}" if taken else "—"
@@ -198,11 +204,8 @@ def margin_check(paths: list[str], margins: list[float], draws: int, size: int, 
     for margin in margins:
         precisions, coverages = [], []
         for chosen in sets:
-            taken_all = right_all = 0
-            for repo in chosen:
-                policy = choose({name: tables[name] for name in chosen if name != repo}, target + margin, floor + margin, minimum)
-                taken, right = tables[repo].score(policy)
-                taken_all, right_all = taken_all + taken, right_all + right
+            scores = [score for _, _, score in held_out({name: tables[name] for name in chosen}, target + margin, floor + margin, minimum)]
+            taken_all, right_all = (sum(values) for values in zip(*scores))
             if taken_all:
                 precisions.append(right_all / taken_all)
             coverages.append(taken_all / sum(counts[repo] for repo in chosen))

@@ -16,9 +16,12 @@ public struct RegionDecisionLine: Sendable, Codable {
         public var reproduces: Bool
         /// With `token_patterns`, the pattern chosen for each token conflict.
         public var tokenPatterns: [String]?
+        /// Its `CandidateTexts` features (non-zero only), for a region-level text; what a decision rule may
+        /// read besides the probability.
+        public var features: [String: Double]?
 
         enum CodingKeys: String, CodingKey {
-            case kind, family, kinds, probability, reproduces
+            case kind, family, kinds, probability, reproduces, features
             case tokenPatterns = "token_patterns"
         }
     }
@@ -44,6 +47,8 @@ public struct RegionDecisionLine: Sendable, Codable {
     public var tokenConflicts: Int
     /// Whether the sides change separate lines (they only touch) or share some.
     public var shape: RegionShape
+    /// Lines of ours, base and theirs in the region.
+    public var lines: [Int]
     /// The distinct candidate texts, most probable first; the first is the chosen one.
     public var candidates: [CandidateLine]
     /// What gave the candidates their probabilities: `none` (no model), `encoder` or `ranker`.
@@ -61,7 +66,7 @@ public struct RegionDecisionLine: Sendable, Codable {
     public var oracle: String
 
     enum CodingKeys: String, CodingKey {
-        case repo, commit, path, region, language, code, candidates, scorer, fate, threshold, right, oracle, failure, shape
+        case repo, commit, path, region, language, code, candidates, scorer, fate, threshold, right, oracle, failure, shape, lines
         case tokenConflicts = "token_conflicts", refusedBy = "refused_by"
     }
 
@@ -76,14 +81,21 @@ public struct RegionDecisionLine: Sendable, Codable {
         let outcome = region.outcome
         tokenConflicts = outcome?.tokenConflicts ?? 0
         shape = RegionShape.of(base: region.base, ours: region.ours, theirs: region.theirs)
+        lines = [region.ours, region.base, region.theirs].map { splitLines($0).count }
         threshold = outcome?.threshold
         scorer = outcome?.scorer ?? .none
+        let tokenizer = Tokenizer(language: region.language)
+        let merge = TokenMerge(base: tokenizer.tokenize(region.base), ours: tokenizer.tokenize(region.ours), theirs: tokenizer.tokenize(region.theirs))
+        var textFeatures: [[UInt8]: [String: Double]] = [:]
+        if outcome != nil {
+            for text in CandidateTexts.of(merge) { textFeatures[Reproduction.comparable(text.text)] = text.features }
+        }
         candidates = (outcome?.candidates ?? []).map { candidate in
             var tokenPatterns: [String]?
             if case .tokenPatterns(let patterns) = candidate.kind { tokenPatterns = patterns.map(\.rawValue) }
-            return CandidateLine(kind: candidate.kind.name, family: candidate.kind.family.rawValue, kinds: candidate.kinds.map(\.name),
+            return CandidateLine(kind: candidate.kind.name, family: candidate.family.rawValue, kinds: candidate.kinds.map(\.name),
                                  probability: candidate.probability, reproduces: Reproduction.reproduces(candidate.text, developer),
-                                 tokenPatterns: tokenPatterns)
+                                 tokenPatterns: tokenPatterns, features: textFeatures[Reproduction.comparable(candidate.text)])
         }
         switch outcome?.fate {
         case .resolved?: fate = .resolved

@@ -141,10 +141,14 @@ public struct RegionResolver: Sendable {
     public func resolve(_ merge: TokenMerge, base: [UInt8], ours: [UInt8], theirs: [UInt8], context: FileContext) -> Outcome {
         let conflicts = merge.conflicts.count
 
-        let candidates: [Candidate]
+        var candidates: [Candidate]
         if let model {
             do {
                 candidates = try model.candidates(for: merge, language: tokenizer.language, context: context)
+                for index in candidates.indices where candidates[index].family == .pattern
+                    && OneSideOfClash.holds(text: candidates[index].text, base: base, ours: ours, theirs: theirs, tokenizer: tokenizer) {
+                    candidates[index].family = .oneSideOfClash
+                }
             } catch {
                 return Outcome(fate: .modelFailed(error), tokenConflicts: conflicts)
             }
@@ -153,7 +157,7 @@ public struct RegionResolver: Sendable {
         }
         guard let (best, accepted) = policy.choose(candidates) else { return Outcome(fate: .noCandidate, tokenConflicts: conflicts) }
         var outcome = Outcome(fate: .resolved, tokenConflicts: conflicts, candidates: candidates,
-                              threshold: policy.threshold(for: best.kind.family),
+                              threshold: policy.threshold(for: best.family),
                               scorer: model.map { $0.ranker == nil ? .encoder : .ranker } ?? .none)
         // Checked at every probability, so that a precision/coverage curve never counts a candidate the
         // resolver would refuse at any threshold.

@@ -24,6 +24,20 @@ import TestSupport
         #expect(candidates[1].kind == .pattern(.theirs) && candidates[1].kind.family == .pattern)
     }
 
+    @Test func oneSideOfAOneLineClashIsKnown() {
+        let shell = Tokenizer(language: .shell)
+        func holds(_ text: String, _ base: String, _ ours: String, _ theirs: String) -> Bool {
+            OneSideOfClash.holds(text: Array(text.utf8), base: Array(base.utf8), ours: Array(ours.utf8), theirs: Array(theirs.utf8), tokenizer: shell)
+        }
+        #expect(holds("CC=clang\n", "CC=gcc\n", "CC=clang\n", "CC=tcc\n") && holds("CC=tcc\n", "CC=gcc\n", "CC=clang\n", "CC=tcc\n"))
+        // A side that already holds the other's change, a text that is neither side, and two lines are not.
+        #expect(!holds("f(a, b, c)\n", "f(a)\n", "f(a, b)\n", "f(a, b, c)\n"))
+        #expect(!holds("g(x, 2)\n", "f(x, 1)\n", "g(x, 1)\n", "f(x, 2)\n"))
+        #expect(!holds("a = 1\nb = 1\n", "a = 0\nb = 0\n", "a = 1\nb = 1\n", "a = 2\nb = 0\n"))
+        // One side only deleted tokens: nothing of it is dropped by the other's line.
+        #expect(!holds("f(a, b)\n", "f(a)\n", "f(a, b)\n", "f()\n"))
+    }
+
     @Test func reproductionIgnoresWhitespaceOnly() {
         #expect(Reproduction.reproduces(Array("f( a,b );\n".utf8), Array("f(a, b);".utf8)))
         #expect(!Reproduction.reproduces(Array("f(a, b);".utf8), Array("f(b, a);".utf8)))
@@ -45,7 +59,8 @@ import TestSupport
         #expect(policy.choose(merged)?.accepted == true)
         let pattern = Candidate.grouping([answer(.pattern(.ours), "h();\n", 0.8), answer(.tokenMerge, "g();\n", 0.2)])
         #expect(policy.choose(pattern)?.accepted == false)
-        #expect(policy.summary == "token_merge 0.70, pattern 0.90, token_patterns 0.95" && DecisionPolicy(threshold: 0.9).summary == "0.90")
+        #expect(policy.summary == "token_merge 0.70, pattern 0.90, token_patterns 0.95, one_side_of_clash 1.00"
+                && DecisionPolicy(threshold: 0.9).summary == "0.90")
         #expect(DecisionPolicy.withoutModel.choose([]) == nil)
     }
 

@@ -54,6 +54,21 @@ import TestSupport
         #expect(abs((region.probability ?? 0) - (exp(5.0) + tokenLevel) / (exp(5.0) + 9)) < 1e-4)
     }
 
+    /// This region is one line both sides changed differently: taking theirs drops ours' `gamma`, so the
+    /// clash family's threshold applies, not the pattern threshold.
+    @Test func oneSideOfAClashHasItsOwnThreshold() throws {
+        let (_, directory) = try model(["B": 5])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let decision = directory.appendingPathComponent("decision.json")
+        try Data("{\"thresholds\": {\"token_merge\": 0.5, \"pattern\": 0.5, \"token_patterns\": 0.5, \"one_side_of_clash\": 0.99}}".utf8).write(to: decision)
+        let region = try #require(try resolve(with: try ResolutionModel(directory: directory)).report.regions.first)
+        #expect(region.fate == .left && region.reason.contains("below the threshold 0.99"), "\(region.reason)")
+        // A decision.json from before the family gives it the pattern threshold.
+        try Data("{\"thresholds\": {\"token_merge\": 0.5, \"pattern\": 0.5, \"token_patterns\": 0.5}}".utf8).write(to: decision)
+        let old = try #require(try resolve(with: try ResolutionModel(directory: directory)).report.regions.first)
+        #expect(old.fate == .modelResolved && old.method == "B", "\(old.reason)")
+    }
+
     @Test func theTokenLevelAppliesAPatternPerTokenConflict() throws {
         let (model, directory) = try model(["TOKEN": 6, "AB": 3])
         defer { try? FileManager.default.removeItem(at: directory) }

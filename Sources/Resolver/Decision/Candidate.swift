@@ -34,6 +34,8 @@ public enum CandidateFamily: String, CaseIterable, Codable, Sendable {
     case tokenMerge = "token_merge"
     case pattern
     case tokenPatterns = "token_patterns"
+    /// A pattern that writes one side of a one-line clash (`OneSideOfClash`), whatever its kind.
+    case oneSideOfClash = "one_side_of_clash"
 }
 
 /// One answer the model (or, without one, the clean token merge) gives for a region.
@@ -57,8 +59,18 @@ public struct Candidate: Sendable {
     /// The answers that write it, most probable first.
     public var kinds: [CandidateKind]
     public var probability: Double
+    /// The family whose threshold applies: its most probable answer's, unless the region makes it one side
+    /// of a clash (set by the resolver, which knows the region).
+    public var family: CandidateFamily
 
-    /// Its most probable answer's kind: the name it is reported under and the family whose threshold applies.
+    public init(tokens: [Token], kinds: [CandidateKind], probability: Double, family: CandidateFamily? = nil) {
+        self.tokens = tokens
+        self.kinds = kinds
+        self.probability = probability
+        self.family = family ?? kinds[0].family
+    }
+
+    /// Its most probable answer's kind: the name it is reported under.
     public var kind: CandidateKind { kinds[0] }
     public var text: [UInt8] { tokens.joinedBytes }
 

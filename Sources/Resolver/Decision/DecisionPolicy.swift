@@ -27,7 +27,7 @@ public struct DecisionPolicy: Sendable, Equatable {
     /// The best candidate (candidates come most probable first) and whether it clears its threshold.
     public func choose(_ candidates: [Candidate]) -> (candidate: Candidate, accepted: Bool)? {
         guard let best = candidates.first else { return nil }
-        return (best, best.probability >= threshold(for: best.kind.family))
+        return (best, best.probability >= threshold(for: best.family))
     }
 
     /// In one line: `0.90`, or `token_merge 0.80, pattern 0.90, token_patterns 0.95`.
@@ -42,11 +42,12 @@ public struct DecisionPolicy: Sendable, Equatable {
         public var description: String
     }
 
-    /// Reads `decision.json`: `{"thresholds": {"token_merge": P, "pattern": P, "token_patterns": P}}` or
-    /// `{"threshold": P}`, every P in (0, 1]. Anything else is refused, since a threshold of 0 (or a guess)
-    /// would let the model write every region.
+    /// Reads `decision.json`: `{"thresholds": {"token_merge": P, "pattern": P, "token_patterns": P,
+    /// "one_side_of_clash": P}}` or `{"threshold": P}`, every P in (0, 1]. Anything else is refused, since a
+    /// threshold of 0 (or a guess) would let the model write every region. A file from before the
+    /// `one_side_of_clash` family gives it the pattern threshold, which is what it applied then.
     public static func load(_ file: URL) throws(FileError) -> DecisionPolicy {
-        let shape = "it must hold {\"thresholds\": {\"token_merge\": P, \"pattern\": P, \"token_patterns\": P}} or {\"threshold\": P} with P in (0, 1]"
+        let shape = "it must hold {\"thresholds\": {\"token_merge\": P, \"pattern\": P, \"token_patterns\": P, \"one_side_of_clash\": P}} or {\"threshold\": P} with P in (0, 1]"
         guard let data = FileManager.default.contents(atPath: file.path) else { throw FileError(description: "decision.json is missing; \(shape)") }
         struct Stored: Decodable {
             var threshold: Double?
@@ -63,6 +64,7 @@ public struct DecisionPolicy: Sendable, Equatable {
                 guard let family = CandidateFamily(rawValue: name) else { throw FileError(description: "decision.json names the family \(name); \(shape)") }
                 thresholds[family] = try checked(value, "threshold for \(name)")
             }
+            if thresholds[.oneSideOfClash] == nil, let pattern = thresholds[.pattern] { thresholds[.oneSideOfClash] = pattern }
             for family in CandidateFamily.allCases where thresholds[family] == nil {
                 throw FileError(description: "decision.json has no threshold for \(family.rawValue); \(shape)")
             }

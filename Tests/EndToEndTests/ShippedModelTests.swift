@@ -66,6 +66,24 @@ import TestSupport
         #expect(report.clean && report.regions.map(\.fate) == ["token_merged"], "\(report)")
     }
 
+    /// Both sides set the same values differently (hand-written fixtures): one side's line would drop the
+    /// other's value, so at the default every region keeps git's markers, and only the family's threshold says so.
+    @Test(arguments: ["py-default-argument-clash", "go-field-type-clash"])
+    func oneSideOfAClashIsLeftAtTheDefault(name: String) throws {
+        let fixture = Self.repositoryRoot.appendingPathComponent("fixtures/merge/\(name)")
+        let ext = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.path).first { $0.hasPrefix("base.") }?
+            .dropFirst("base.".count))
+        let directory = try CommandRunner.temporaryDirectory("clash")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = ["base", "ours", "theirs"].map { fixture.appendingPathComponent("\($0).\(ext)").path }
+        let result = try CommandRunner.run(CommandRunner.mergebert, ["merge"] + files + ["--explain", "-L", "ours", "-L", "base", "-L", "theirs"],
+                                           in: directory, environment: discoveringEnvironment(directory))
+        #expect(result.status == 1, "\(result.standardError)")
+        #expect(result.output == (try CommandRunner.read(fixture.appendingPathComponent("expected.\(ext)"))))
+        let regions = result.standardError.split(separator: "\n").filter { $0.contains("region") }
+        #expect(!regions.isEmpty && regions.allSatisfy { $0.contains("below the threshold 0.82") }, "\(result.standardError)")
+    }
+
     @Test func atTheCalibratedThresholdItResolvesOrLeavesGitsMarkers() throws {
         try withFixture { directory in
             let result = try CommandRunner.run(CommandRunner.mergebert, ["merge", "base.java", "ours.java", "theirs.java", "--explain"],

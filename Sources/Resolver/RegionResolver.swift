@@ -145,10 +145,7 @@ public struct RegionResolver: Sendable {
         if let model {
             do {
                 candidates = try model.candidates(for: merge, language: tokenizer.language, context: context)
-                for index in candidates.indices where candidates[index].family == .pattern
-                    && OneSideOfClash.holds(text: candidates[index].text, base: base, ours: ours, theirs: theirs, tokenizer: tokenizer) {
-                    candidates[index].family = .oneSideOfClash
-                }
+                OneSideOfClash.assignFamilies(&candidates, base: base, ours: ours, theirs: theirs, tokenizer: tokenizer)
             } catch {
                 return Outcome(fate: .modelFailed(error), tokenConflicts: conflicts)
             }

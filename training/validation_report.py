@@ -136,6 +136,7 @@ def main() -> None:
         decision = json.load(handle)
     policy = decision.get("thresholds") or {family: decision["threshold"] for family in calibration.FAMILIES}
     policy.setdefault("one_side_of_clash", policy["pattern"])  # a decision.json from before that family
+    policy.setdefault("side_holding_both_changes", policy["token_merge"])  # the same
     regions, _ = calibration.read(paths, code_only=True)
     scores = {repo: calibration.Table(rows).score(policy) for repo, rows in regions.items()}
     print(markdown(reports, policy, scores))

@@ -99,7 +99,10 @@ public struct RegionResolver: Sendable {
 
         /// In a few words, for `--explain` and reports.
         public var reason: String {
-            let described = chosen.map { $0.kind == .tokenMerge ? "token merge" : "pattern \($0.kind.name)" } ?? ""
+            let described = chosen.map { chosen in
+                let kind = chosen.kind == .tokenMerge ? "token merge" : "pattern \(chosen.kind.name)"
+                return chosen.family == chosen.kind.family ? kind : "\(kind) (\(chosen.family.description))"
+            } ?? ""
             let probability = format(chosen?.probability ?? 0)
             switch fate {
             case .resolved:
@@ -145,7 +148,7 @@ public struct RegionResolver: Sendable {
         if let model {
             do {
                 candidates = try model.candidates(for: merge, language: tokenizer.language, context: context)
-                OneSideOfClash.assignFamilies(&candidates, base: base, ours: ours, theirs: theirs, tokenizer: tokenizer)
+                RegionFamilies.assign(&candidates, base: base, ours: ours, theirs: theirs, tokenizer: tokenizer)
             } catch {
                 return Outcome(fate: .modelFailed(error), tokenConflicts: conflicts)
             }

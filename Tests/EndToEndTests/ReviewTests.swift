@@ -217,7 +217,7 @@ import TestSupport
         let version = try scenario.mergebert("--version").output.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(provenance["tool_version"] as? String == version)
         #expect(provenance["model"] as? String == model && (provenance["model_digest"] as? String)?.count == 16)
-        #expect(provenance["thresholds"] as? [String: Double] == ["token_merge": 1, "pattern": 1, "token_patterns": 1, "one_side_of_clash": 1])
+        #expect(provenance["thresholds"] as? [String: Double] == ["token_merge": 1, "pattern": 1, "token_patterns": 1, "one_side_of_clash": 1, "side_holding_both_changes": 1])
         #expect(provenance["max_merges"] as? Int == 5 && provenance["references"] as? [String] == ["refs/heads", "refs/tags"])
         let mergebert = try #require((object["tools"] as? [String: Any])?["mergebert"] as? [String: Any])
         #expect(mergebert["resolved"] as? Int == 0 && mergebert["precision"] is NSNull, "\(mergebert)")

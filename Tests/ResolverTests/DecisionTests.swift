@@ -53,13 +53,30 @@ import TestSupport
         #expect(ours.patterns.first == .ours && ours.oracle == "A" && ours.reproduced(by: .pattern(.ours)))
     }
 
+    /// A token merge that writes one side as it is and one that combines both sides' edits are right at very
+    /// different rates in history, so they are told apart; a pattern writing one side of a one-line clash too.
+    @Test func theRegionPutsSomeCandidatesInAFamilyOfTheirOwn() {
+        func families(_ base: String, _ ours: String, _ theirs: String, _ answers: [Answer]) -> [CandidateFamily] {
+            var candidates = Candidate.grouping(answers)
+            RegionFamilies.assign(&candidates, base: Array(base.utf8), ours: Array(ours.utf8), theirs: Array(theirs.utf8), tokenizer: tokenizer)
+            return candidates.map(\.family)
+        }
+        // Theirs already made ours' change: the merge writes theirs.
+        #expect(families("f(a, b);\n", "f(x, b);\n", "f(x, y);\n", [answer(.tokenMerge, "f(x, y);\n", 1)]) == [.sideHoldingBothChanges])
+        // Each side changed its own argument: the merge combines them.
+        #expect(families("f(a, b);\n", "f(x, b);\n", "f(a, y);\n", [answer(.tokenMerge, "f(x, y);\n", 0.6), answer(.pattern(.ours), "f(x, b);\n", 0.4)])
+                == [.tokenMerge, .oneSideOfClash])
+        // A pattern writing one side of two lines is a pattern.
+        #expect(families("a;\nb;\n", "c;\nd;\n", "e;\nf;\n", [answer(.pattern(.theirs), "e;\nf;\n", 1)]) == [.pattern])
+    }
+
     @Test func eachFamilyHasItsOwnThreshold() throws {
         let policy = DecisionPolicy(thresholds: [.tokenMerge: 0.7, .pattern: 0.9, .tokenPatterns: 0.95])
         let merged = Candidate.grouping([answer(.tokenMerge, "g();\n", 0.8), answer(.pattern(.ours), "h();\n", 0.2)])
         #expect(policy.choose(merged)?.accepted == true)
         let pattern = Candidate.grouping([answer(.pattern(.ours), "h();\n", 0.8), answer(.tokenMerge, "g();\n", 0.2)])
         #expect(policy.choose(pattern)?.accepted == false)
-        #expect(policy.summary == "token_merge 0.70, pattern 0.90, token_patterns 0.95, one_side_of_clash 1.00"
+        #expect(policy.summary == "token_merge 0.70, pattern 0.90, token_patterns 0.95, one_side_of_clash 1.00, side_holding_both_changes 1.00"
                 && DecisionPolicy(threshold: 0.9).summary == "0.90")
         #expect(DecisionPolicy.withoutModel.choose([]) == nil)
     }

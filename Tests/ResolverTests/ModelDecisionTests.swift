@@ -69,6 +69,27 @@ import TestSupport
         #expect(old.fate == .modelResolved && old.method == "B", "\(old.reason)")
     }
 
+    /// Theirs already holds ours' change (`gamma`), so the clean token merge writes theirs: the family of a
+    /// side holding both changes, with its own threshold; a decision.json from before it gives it the token
+    /// merge's.
+    @Test func aSideHoldingBothChangesHasItsOwnThreshold() throws {
+        let (_, directory) = try model(["TOKEN": 5])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let decision = directory.appendingPathComponent("decision.json")
+        func region() throws -> RegionReport {
+            var options = ResolverOptions(markers: markers, path: "A.java")
+            options.model = try ResolutionModel(directory: directory)
+            let result = try Resolver(options: options).resolve(base: base, ours: ours, theirs: Array("x\ncall(gamma, delta);\ny\n".utf8))
+            return try #require(result.report.regions.first)
+        }
+        try Data("{\"thresholds\": {\"token_merge\": 0.5, \"pattern\": 0.5, \"token_patterns\": 0.5, \"one_side_of_clash\": 0.5, \"side_holding_both_changes\": 0.99}}".utf8).write(to: decision)
+        let held = try region()
+        #expect(held.fate == .left && held.reason.contains("(one side holds both changes)") && held.reason.contains("below the threshold 0.99"), "\(held.reason)")
+        try Data("{\"thresholds\": {\"token_merge\": 0.5, \"pattern\": 0.99, \"token_patterns\": 0.99, \"one_side_of_clash\": 0.99}}".utf8).write(to: decision)
+        let old = try region()
+        #expect(old.fate == .tokenMerged && old.reason.hasPrefix("token merge (one side holds both changes) at p="), "\(old.reason)")
+    }
+
     @Test func theTokenLevelAppliesAPatternPerTokenConflict() throws {
         let (model, directory) = try model(["TOKEN": 6, "AB": 3])
         defer { try? FileManager.default.removeItem(at: directory) }

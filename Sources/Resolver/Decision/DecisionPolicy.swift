@@ -43,11 +43,12 @@ public struct DecisionPolicy: Sendable, Equatable {
     }
 
     /// Reads `decision.json`: `{"thresholds": {"token_merge": P, "pattern": P, "token_patterns": P,
-    /// "one_side_of_clash": P}}` or `{"threshold": P}`, every P in (0, 1]. Anything else is refused, since a
-    /// threshold of 0 (or a guess) would let the model write every region. A file from before the
-    /// `one_side_of_clash` family gives it the pattern threshold, which is what it applied then.
+    /// "one_side_of_clash": P, "side_holding_both_changes": P}}` or `{"threshold": P}`, every P in (0, 1].
+    /// Anything else is refused, since a threshold of 0 (or a guess) would let the model write every region.
+    /// A file from before a family gives it the threshold it applied then: `one_side_of_clash` the pattern
+    /// threshold, `side_holding_both_changes` the token merge's.
     public static func load(_ file: URL) throws(FileError) -> DecisionPolicy {
-        let shape = "it must hold {\"thresholds\": {\"token_merge\": P, \"pattern\": P, \"token_patterns\": P, \"one_side_of_clash\": P}} or {\"threshold\": P} with P in (0, 1]"
+        let shape = "it must hold {\"thresholds\": {\"token_merge\": P, \"pattern\": P, \"token_patterns\": P, \"one_side_of_clash\": P, \"side_holding_both_changes\": P}} or {\"threshold\": P} with P in (0, 1]"
         guard let data = FileManager.default.contents(atPath: file.path) else { throw FileError(description: "decision.json is missing; \(shape)") }
         struct Stored: Decodable {
             var threshold: Double?
@@ -65,6 +66,7 @@ public struct DecisionPolicy: Sendable, Equatable {
                 thresholds[family] = try checked(value, "threshold for \(name)")
             }
             if thresholds[.oneSideOfClash] == nil, let pattern = thresholds[.pattern] { thresholds[.oneSideOfClash] = pattern }
+            if thresholds[.sideHoldingBothChanges] == nil, let merge = thresholds[.tokenMerge] { thresholds[.sideHoldingBothChanges] = merge }
             for family in CandidateFamily.allCases where thresholds[family] == nil {
                 throw FileError(description: "decision.json has no threshold for \(family.rawValue); \(shape)")
             }

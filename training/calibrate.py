@@ -168,6 +168,20 @@ def measured(paths: list[str], policy: dict[str, float], code_only: bool) -> lis
     return lines
 
 
+def family_curves(tables: dict[str, Table], thresholds=(0.5, 0.6, 0.7, 0.8, 0.9)) -> list[str]:
+    """Each family's own precision (right of taken, pooled) at some thresholds: which families are right at
+    a rate that a threshold can raise, and which at about the same rate whatever the probability."""
+    lines = ["Each family on its own, pooled (precision, regions taken):", "",
+             "| family | " + " | ".join(f">= {t}" for t in thresholds) + " |", "|---|" + "---:|" * len(thresholds)]
+    for family in FAMILIES:
+        cells = []
+        for threshold in thresholds:
+            taken, right = (sum(values) for values in zip(*(table.score_family(family, threshold) for table in tables.values())))
+            cells.append(f"{right / taken:.1%} ({taken})" if taken else "—")
+        lines.append(f"| {family} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimum: int = 30, write: str | None = None,
               code_only: bool = True, measure: list[str] | None = None, margin: float = MARGIN) -> str:
     """The leave-one-repository-out table (Markdown) and, with `write`, decision.json for the policy chosen on all."""
@@ -191,7 +205,7 @@ def calibrate(paths: list[str], target: float = 0.9, floor: float = 0.85, minimu
     policy = choose(tables, target + margin, floor + margin, minimum)
     taken, right = (sum(values) for values in zip(*(table.score(policy) for table in tables.values())))
     lines += ["", f"Chosen on all {len(tables)}: {describe(policy)}; on them: precision {right / max(taken, 1):.1%}, "
-              f"coverage {taken / total:.1%} ({taken} of {total})."]
+              f"coverage {taken / total:.1%} ({taken} of {total}).", ""] + family_curves(tables)
     if measure:
         lines += [""] + measured(measure, policy, code_only)
     if write:

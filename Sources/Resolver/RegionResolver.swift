@@ -109,7 +109,10 @@ public struct RegionResolver: Sendable {
                 if scorer == .none { return "the two sides change different tokens" }
                 return "\(described) at p=\(probability)" + (tokenPatterns.map { " (" + $0.joined(separator: ", ") + ")" } ?? "")
             case .belowThreshold:
-                return "\(described) at p=\(probability) is below the threshold \(format(threshold ?? 1))"
+                // Enough digits that the two differ: "p=0.80 is below the threshold 0.80" reads as a bug.
+                let limit = threshold ?? 1, value = chosen?.probability ?? 0
+                let digits = (2...6).first { format(value, digits: $0) != format(limit, digits: $0) } ?? 6
+                return "\(described) at p=\(format(value, digits: digits)) is below the threshold \(format(limit, digits: digits))"
             case .refused(let refusal):
                 return "\(described) refused by \(refusal)"
             case .modelFailed(let failure):
@@ -119,7 +122,7 @@ public struct RegionResolver: Sendable {
             }
         }
 
-        private func format(_ value: Double) -> String { String(format: "%.2f", value) }
+        private func format(_ value: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
     }
 
     /// The token-level merge of a region's three sides.

@@ -70,6 +70,14 @@ import TestSupport
         #expect(families("a;\nb;\n", "c;\nd;\n", "e;\nf;\n", [answer(.pattern(.theirs), "e;\nf;\n", 1)]) == [.pattern])
     }
 
+    @Test func aProbabilityJustBelowTheThresholdIsNotPrintedEqualToIt() {
+        let candidate = Candidate(tokens: tokenizer.tokenize(Array("g();\n".utf8)), kinds: [.tokenMerge], probability: 0.7996)
+        let outcome = RegionResolver.Outcome(fate: .belowThreshold, tokenConflicts: 0, candidates: [candidate], threshold: 0.8, scorer: .encoder)
+        #expect(outcome.reason == "token merge at p=0.7996 is below the threshold 0.8000", "\(outcome.reason)")
+        let far = RegionResolver.Outcome(fate: .belowThreshold, tokenConflicts: 0, candidates: [candidate], threshold: 0.9, scorer: .encoder)
+        #expect(far.reason == "token merge at p=0.80 is below the threshold 0.90")
+    }
+
     @Test func eachFamilyHasItsOwnThreshold() throws {
         let policy = DecisionPolicy(thresholds: [.tokenMerge: 0.7, .pattern: 0.9, .tokenPatterns: 0.95])
         let merged = Candidate.grouping([answer(.tokenMerge, "g();\n", 0.8), answer(.pattern(.ours), "h();\n", 0.2)])

@@ -132,8 +132,9 @@ import TestSupport
             let resolved = try CommandRunner.run(CommandRunner.mergebert, ["merge", "b", "o", "t", "--model", model.path, "--explain"], in: directory)
             #expect(resolved.status == 0)
             #expect(resolved.output == clashing)
-            // B's share of the softmax (0.94) plus the token level's, which writes the same text.
-            #expect(resolved.standardError.contains("pattern B at p=0.95"))
+            // B's share of the softmax (0.94) plus the token level's, which writes the same text; taking theirs
+            // drops ours' change of the one line, and `--explain` says so.
+            #expect(resolved.standardError.contains("pattern B (one side of a one-line clash) at p=0.95"), "\(resolved.standardError)")
 
             let weights = model.appendingPathComponent("model.safetensors")
             try Data(try Data(contentsOf: weights).prefix(100)).write(to: weights)

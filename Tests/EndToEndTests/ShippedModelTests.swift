@@ -84,6 +84,20 @@ import TestSupport
         #expect(!regions.isEmpty && regions.allSatisfy { $0.contains("below the threshold 0.82") }, "\(result.standardError)")
     }
 
+    /// Theirs already made ours' change and one more (hand-written fixture): the token merge writes theirs,
+    /// and at the default it is written by the threshold of its own family, below the combining merge's.
+    @Test func aSideHoldingBothChangesResolvesAtTheDefault() throws {
+        let fixture = Self.repositoryRoot.appendingPathComponent("fixtures/merge/java-side-holds-both-changes")
+        let directory = try CommandRunner.temporaryDirectory("side-holding")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = ["base", "ours", "theirs"].map { fixture.appendingPathComponent("\($0).java").path }
+        let result = try CommandRunner.run(CommandRunner.mergebert, ["merge"] + files + ["--explain"], in: directory,
+                                           environment: discoveringEnvironment(directory))
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.output == (try CommandRunner.read(fixture.appendingPathComponent("expected.java"))))
+        #expect(result.standardError.contains("token-merged — token merge (one side holds both changes) at p="), "\(result.standardError)")
+    }
+
     @Test func atTheCalibratedThresholdItResolvesOrLeavesGitsMarkers() throws {
         try withFixture { directory in
             let result = try CommandRunner.run(CommandRunner.mergebert, ["merge", "base.java", "ours.java", "theirs.java", "--explain"],

@@ -9,6 +9,9 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
     case duplicateKey(String)
     /// An import, using or include line written more often than any version of the region writes it.
     case duplicateImport(String)
+    /// One side renamed a name everywhere in the region and the text also uses the old one, from the other
+    /// side's edit: `int total = items.size(); log(count);`, a name that no longer exists.
+    case staleName(old: String, new: String)
 
     /// The guard's name, as `--explain` and `eval --regions` report it.
     public var name: String {
@@ -16,6 +19,7 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
         case .versionMergedInside: "version"
         case .duplicateKey: "duplicate-key"
         case .duplicateImport: "duplicate-import"
+        case .staleName: "stale-name"
         }
     }
 
@@ -24,6 +28,7 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
         case .versionMergedInside(let value): "it would write the version \(value), which no side has (a version is one value)"
         case .duplicateKey(let key): "it would write the key \(key) twice"
         case .duplicateImport(let line): "it would write the line \(line.debugDescription) twice"
+        case .staleName(let old, let new): "one side renamed \(old) to \(new) everywhere in the region, and it would write both"
         }
     }
 
@@ -39,6 +44,9 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
         for (line, count) in counts(resolvedLines.filter(isImport)) where count > 1 && count > sideLines.map({ $0.filter { $0 == line }.count }).max()! {
             return .duplicateImport(line)
         }
+        if language.isCode, let (old, new) = staleName(resolution: resolution, base: base, ours: ours, theirs: theirs, language: language) {
+            return .staleName(old: old, new: new)
+        }
         // Keys repeat legitimately in code (`x = 1;` in two methods); only configuration formats are keyed.
         guard !language.isCode && language.name != "xml" else { return nil }
         let keyed = resolvedLines.compactMap(key)
@@ -47,6 +55,41 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
         }
         return nil
     }
+
+    /// A rename `old` -> `new` by one side that the text undoes in part. A side renamed `old` when its diff
+    /// from base replaces every one of its uses, at least two, word for word with `new`, a name base did not
+    /// have (one replaced use is as likely an edit of an argument as a rename); a text holding both names
+    /// mixes them (the other side kept or added uses of the old one). A text that is one side as it is was
+    /// consistent for its author: only a text mixing both sides' edits is looked at, since word alignment also
+    /// pairs names that merely took each other's place (`m.Name` where the side now calls `Matches`).
+    static func staleName(resolution: [UInt8], base: [UInt8], ours: [UInt8], theirs: [UInt8], language: SourceLanguage) -> (String, String)? {
+        guard resolution != ours, resolution != theirs else { return nil }
+        let tokenizer = Tokenizer(language: language)
+        func names(_ text: [UInt8]) -> [String] {
+            tokenizer.tokenize(text).filter { $0.kind == .word && ($0.bytes.first.map { $0 == UInt8(ascii: "_") || $0 >= 0x80 || isLetter($0) } ?? false) }
+                .map(\.text)
+        }
+        let baseNames = names(base), written = Set(names(resolution))
+        var uses: [String: Int] = [:]
+        for name in baseNames { uses[name, default: 0] += 1 }
+        var ids: [String: Int] = [:]
+        func id(_ name: String) -> Int { if let known = ids[name] { return known }; ids[name] = ids.count; return ids.count - 1 }
+        let baseIds = baseNames.map(id)
+        for side in [ours, theirs] {
+            let sideNames = names(side), present = Set(sideNames)
+            var replacements: [String: [String]] = [:]
+            for hunk in SequenceDiff.diff(baseIds, sideNames.map(id)) where hunk.oldCount == hunk.newCount {
+                for offset in 0..<hunk.oldCount { replacements[baseNames[hunk.oldStart + offset], default: []].append(sideNames[hunk.newStart + offset]) }
+            }
+            for (old, news) in replacements.sorted(by: { $0.key < $1.key }) {
+                guard let new = news.first, news.count >= 2, news.count == uses[old], news.allSatisfy({ $0 == new }) else { continue }
+                if uses[new] == nil, !present.contains(old), written.contains(old), written.contains(new) { return (old, new) }
+            }
+        }
+        return nil
+    }
+
+    private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
 
     /// Version-like values: `1.2`, `3.2.0-SNAPSHOT`, `^1.4.2`, `v2.0.0-rc.1`, `~> 4.1`.
     static func versions(in text: String) -> [String] {

@@ -29,6 +29,25 @@ import Resolver
         #expect(refusal("x = 1;\nx = 2;\n", "x = 0;\n", "x = 1;\nx = 2;\n", "x = 0;\nx = 2;\n", .java) == nil)
     }
 
+    @Test func aNameOneSideRenamedEverywhereIsNotWrittenBesideItsNewName() {
+        let base = "int count = items.size();\nreturn count;\n"
+        let ours = "int total = items.size();\nreturn total;\n"
+        let theirs = "int count = items.size();\nlog(count);\nreturn count;\n"
+        // The token merge keeps theirs' new line with the name ours renamed away.
+        #expect(refusal("int total = items.size();\nlog(count);\nreturn total;\n", base, ours, theirs, .java)
+                == .staleName(old: "count", new: "total"))
+        #expect(refusal("int total = items.size();\nlog(total);\nreturn total;\n", base, ours, theirs, .java) == nil)
+        // A side as it is was consistent for its author, whatever the word alignment pairs.
+        #expect(refusal(theirs, base, ours, theirs, .java) == nil)
+        // One replaced use is an edit, not a rename; a name that base did not have was not renamed from.
+        #expect(refusal("raise SystemExit(1)\nsys.exit(2)\nf()\n", "sys.exit(1)\n", "raise SystemExit(1)\n", "sys.exit(1)\nsys.exit(2)\n", .python)
+                == nil)
+        #expect(refusal("int total = 1;\nint count = 2;\n", "", "int total = 1;\n", "int count = 2;\n", .java) == nil)
+        // Configuration values are not names.
+        #expect(refusal("a: total\nb: count\nc: total\n", "a: count\nc: count\n", "a: total\nc: total\n", "a: count\nb: count\nc: count\n",
+                        .yaml) == nil)
+    }
+
     @Test func regeneratedFilesAreKnownByNameOrHeader() {
         func kind(_ path: String?, _ text: String = "package main\n") -> RegeneratedFile? {
             RegeneratedFile.kind(path: path, texts: [Array("x\n".utf8), Array(text.utf8)])

@@ -32,8 +32,11 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The first guard `resolution` trips, given the region's three versions, or nil.
-    public static func refusal(resolution: [UInt8], base: [UInt8], ours: [UInt8], theirs: [UInt8], language: SourceLanguage) -> Guard? {
+    /// The first guard `resolution` trips, given the region's three versions, or nil. `tokens` are the same four
+    /// texts as the resolver already tokenized them, so that no guard tokenizes them again.
+    public static func refusal(resolution: [UInt8], base: [UInt8], ours: [UInt8], theirs: [UInt8],
+                               tokens: (resolution: [Token], base: [Token], ours: [Token], theirs: [Token]),
+                               language: SourceLanguage) -> Guard? {
         let text = String(decoding: resolution, as: UTF8.self)
         let sides = [base, ours, theirs].map { String(decoding: $0, as: UTF8.self) }
         let known = Set(sides.flatMap(versions))
@@ -44,7 +47,8 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
         for (line, count) in counts(resolvedLines.filter(isImport)) where count > 1 && count > sideLines.map({ $0.filter { $0 == line }.count }).max()! {
             return .duplicateImport(line)
         }
-        if language.isCode, let (old, new) = staleName(resolution: resolution, base: base, ours: ours, theirs: theirs, language: language) {
+        if language.isCode, resolution != ours, resolution != theirs,
+           let (old, new) = staleName(resolution: tokens.resolution, base: tokens.base, sides: [tokens.ours, tokens.theirs]) {
             return .staleName(old: old, new: new)
         }
         // Keys repeat legitimately in code (`x = 1;` in two methods); only configuration formats are keyed.
@@ -59,14 +63,12 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
     /// A rename `old` -> `new` by one side that the text undoes in part. A side renamed `old` when its diff
     /// from base replaces every one of its uses, at least two, word for word with `new`, a name base did not
     /// have (one replaced use is as likely an edit of an argument as a rename); a text holding both names
-    /// mixes them (the other side kept or added uses of the old one). A text that is one side as it is was
-    /// consistent for its author: only a text mixing both sides' edits is looked at, since word alignment also
+    /// mixes them (the other side kept or added uses of the old one). Only a text mixing both sides' edits is
+    /// looked at (the caller's check): one side as it is was consistent for its author, and word alignment also
     /// pairs names that merely took each other's place (`m.Name` where the side now calls `Matches`).
-    static func staleName(resolution: [UInt8], base: [UInt8], ours: [UInt8], theirs: [UInt8], language: SourceLanguage) -> (String, String)? {
-        guard resolution != ours, resolution != theirs else { return nil }
-        let tokenizer = Tokenizer(language: language)
-        func names(_ text: [UInt8]) -> [String] {
-            tokenizer.tokenize(text).filter { $0.kind == .word && ($0.bytes.first.map { $0 == UInt8(ascii: "_") || $0 >= 0x80 || isLetter($0) } ?? false) }
+    static func staleName(resolution: [Token], base: [Token], sides: [[Token]]) -> (String, String)? {
+        func names(_ tokens: [Token]) -> [String] {
+            tokens.filter { $0.kind == .word && ($0.bytes.first.map { $0 == UInt8(ascii: "_") || $0 >= 0x80 || isLetter($0) } ?? false) }
                 .map(\.text)
         }
         let baseNames = names(base), written = Set(names(resolution))
@@ -75,7 +77,7 @@ public enum Guard: Sendable, Hashable, CustomStringConvertible {
         var ids: [String: Int] = [:]
         func id(_ name: String) -> Int { if let known = ids[name] { return known }; ids[name] = ids.count; return ids.count - 1 }
         let baseIds = baseNames.map(id)
-        for side in [ours, theirs] {
+        for side in sides {
             let sideNames = names(side), present = Set(sideNames)
             var replacements: [String: [String]] = [:]
             for hunk in SequenceDiff.diff(baseIds, sideNames.map(id)) where hunk.oldCount == hunk.newCount {

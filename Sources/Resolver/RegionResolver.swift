@@ -176,11 +176,12 @@ public struct RegionResolver: Sendable {
     /// joining two sides can glue their edge tokens into one that no input has (`result` + `if`).
     private func refusal(of candidate: Candidate, base: [UInt8], ours: [UInt8], theirs: [UInt8],
                          sides: (base: [Token], ours: [Token], theirs: [Token])) -> Refusal? {
-        let text = candidate.text
-        if let problem = SafetyCheck.problem(resolution: tokenizer.tokenize(text), base: sides.base, ours: sides.ours, theirs: sides.theirs) {
+        let text = candidate.text, written = tokenizer.tokenize(text)
+        if let problem = SafetyCheck.problem(resolution: written, base: sides.base, ours: sides.ours, theirs: sides.theirs) {
             return .unsafe(problem)
         }
         if ConflictMarkerScanner.containsMarkers(text, size: 7) { return .markerLine }
-        return Guard.refusal(resolution: text, base: base, ours: ours, theirs: theirs, language: tokenizer.language).map(Refusal.guarded)
+        return Guard.refusal(resolution: text, base: base, ours: ours, theirs: theirs, tokens: (written, sides.base, sides.ours, sides.theirs),
+                             language: tokenizer.language).map(Refusal.guarded)
     }
 }

@@ -5,8 +5,10 @@ import Resolver
 /// The value guards on their own: what they refuse, and what they let through.
 @Suite struct GuardTests {
     func refusal(_ resolution: String, _ base: String, _ ours: String, _ theirs: String, _ language: SourceLanguage = .text) -> Guard? {
-        Guard.refusal(resolution: Array(resolution.utf8), base: Array(base.utf8), ours: Array(ours.utf8), theirs: Array(theirs.utf8),
-                      language: language)
+        let texts = [resolution, base, ours, theirs].map { Array($0.utf8) }, tokenizer = Tokenizer(language: language)
+        let tokens = texts.map { tokenizer.tokenize($0) }
+        return Guard.refusal(resolution: texts[0], base: texts[1], ours: texts[2], theirs: texts[3], tokens: (tokens[0], tokens[1], tokens[2], tokens[3]),
+                             language: language)
     }
 
     @Test func aVersionNoSideHasIsRefused() {

@@ -39,11 +39,14 @@ from dataset import FEATURES, VALIDATION_REPOS, is_code, mined_files  # noqa: E4
 FILE_PREFIX = "file."  # FileContext.prefix
 
 
-def regions(folders: list[str], include_partial: bool, encoder: "EncoderScores | None" = None) -> list[dict]:
+def regions(folders: list[str], include_partial: bool, encoder: "EncoderScores | None" = None,
+            with_tokens: int = 0) -> list[dict]:
     """Region records with candidates, first occurrence of each key only (across files, in sorted order).
     With `encoder`, each candidate also gets the feature `encoder_probability`: what the encoder's region
     outputs give its text (the sum over the kinds that write it, TOKEN for the clean token merge), exactly
-    as the resolver computes it (Sources/Resolver/Decision/ModelScoring.swift)."""
+    as the resolver computes it (Sources/Resolver/Decision/ModelScoring.swift). With `with_tokens` (a
+    length), each record also keeps the encoder's four views cut to that length (`tokens`, `edits`), for
+    joint_ranker.py."""
     seen, result = set(), []
     for path in sorted(path for folder in folders for path in mined_files(folder, include_partial)):
         pending = []
@@ -57,11 +60,25 @@ def regions(folders: list[str], include_partial: bool, encoder: "EncoderScores |
                                "language": record["language"], "key": record["key"],
                                "candidates": record["candidates"], "features": record["features"],
                                "regenerated": record.get("regenerated")})
+                if with_tokens:
+                    result[-1]["tokens"], result[-1]["edits"] = views(record, with_tokens)
                 if encoder is not None:
                     pending.append((result[-1], record))
         if encoder is not None:
             encoder.annotate(path, pending)
     return result
+
+
+def views(record: dict, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The region's four encoder sequences (a|o, o|a, b|o, o|b) cut to `length`, zero-padded: int16 token
+    ids and int8 edit types, [4, length]."""
+    tokens = np.zeros((4, length), dtype=np.int16)
+    edits = np.zeros((4, length), dtype=np.int8)
+    for sequence in range(4):
+        ids, types = record["token_ids"][sequence][:length], record["edit_types"][sequence][:length]
+        tokens[sequence, : len(ids)] = ids
+        edits[sequence, : len(types)] = types
+    return tokens, edits
 
 
 class EncoderScores:
@@ -449,6 +466,47 @@ def cross_fitted_answers(arguments, train_all, train_records, development, devel
             print(f"calibration fold {fold + 1} of {folds}: {len(outside)} regions answered out of sample", flush=True)
 
 
+def split(records: list[dict], cap_per_repo: int, cap_per_merge: int, rng: random.Random):
+    """Training, development and validation regions. Validation: the code regions of VALIDATION_REPOS.
+    Development (chooses the epoch): training repositories in a stable order of their names' digests,
+    none holding more than a tenth of the regions, until they hold a tenth; their code regions. Training:
+    the other repositories' regions outside lock and generated files, at most `cap_per_merge` per merge and
+    `cap_per_repo` per repository. Also returns the development repositories, how many regions in lock or
+    generated files were left out, and how many repositories train."""
+    validation = [r for r in records if r["repo"] in VALIDATION_REPOS and is_code(r["language"])]
+    by_repo = defaultdict(list)
+    for r in records:
+        if r["repo"] not in VALIDATION_REPOS:
+            by_repo[r["repo"]].append(r)
+    # Development repositories choose the epoch: training repositories in a stable order of their names'
+    # digests, none holding more than a tenth of the regions, until they hold a tenth.
+    total = sum(len(items) for items in by_repo.values())
+    development_repos, held = set(), 0
+    for repo in sorted(by_repo, key=lambda name: hashlib.sha256(name.encode()).hexdigest()):
+        if held >= total / 10 or len(by_repo) - len(development_repos) <= 1:
+            break
+        if len(by_repo[repo]) <= total / 10:
+            development_repos.add(repo)
+            held += len(by_repo[repo])
+    development = [r for repo in sorted(development_repos) for r in by_repo.pop(repo) if is_code(r["language"])]
+    train = []
+    regenerated = 0
+    for repo, items in sorted(by_repo.items()):
+        # Lock files and generated code keep git's markers in the resolver; what developers commit there is
+        # regenerated, not merged, so it would only teach noise (mined since stop 24; older data lacks the mark).
+        regenerated += sum(item["regenerated"] is not None for item in items)
+        items = [item for item in items if item["regenerated"] is None]
+        rng.shuffle(items)
+        per_merge = defaultdict(int)
+        kept = []
+        for item in items:
+            per_merge[item["commit"]] += 1
+            if per_merge[item["commit"]] <= cap_per_merge:
+                kept.append(item)
+        train += kept[: cap_per_repo]
+    return train, development, validation, development_repos, regenerated, len(by_repo)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", nargs="+", default=["/work/data/mined"], help="folders of mined records")
@@ -505,44 +563,14 @@ def main() -> None:
         for r in records:
             r["features"] = {}
         region_names = []
-    validation = [r for r in records if r["repo"] in VALIDATION_REPOS and is_code(r["language"])]
-    by_repo = defaultdict(list)
-    for r in records:
-        if r["repo"] not in VALIDATION_REPOS:
-            by_repo[r["repo"]].append(r)
-    # Development repositories choose the epoch: training repositories in a stable order of their names'
-    # digests, none holding more than a tenth of the regions, until they hold a tenth.
-    total = sum(len(items) for items in by_repo.values())
-    development_repos, held = set(), 0
-    for repo in sorted(by_repo, key=lambda name: hashlib.sha256(name.encode()).hexdigest()):
-        if held >= total / 10 or len(by_repo) - len(development_repos) <= 1:
-            break
-        if len(by_repo[repo]) <= total / 10:
-            development_repos.add(repo)
-            held += len(by_repo[repo])
-    development = [r for repo in sorted(development_repos) for r in by_repo.pop(repo) if is_code(r["language"])]
-    train = []
-    regenerated = 0
-    for repo, items in sorted(by_repo.items()):
-        # Lock files and generated code keep git's markers in the resolver; what developers commit there is
-        # regenerated, not merged, so it would only teach noise (mined since stop 24; older data lacks the mark).
-        regenerated += sum(item["regenerated"] is not None for item in items)
-        items = [item for item in items if item["regenerated"] is None]
-        rng.shuffle(items)
-        per_merge = defaultdict(int)
-        kept = []
-        for item in items:
-            per_merge[item["commit"]] += 1
-            if per_merge[item["commit"]] <= arguments.cap_per_merge:
-                kept.append(item)
-        train += kept[: arguments.cap_per_repo]
+    train, development, validation, development_repos, regenerated, training_repos = split(records, arguments.cap_per_repo, arguments.cap_per_merge, rng)
     train_all = vectors(train, candidate_names, arguments.none_candidate, region_names)
     train_repos = [item["repo"] for item in train]
     # Without a "none" row a region nothing reproduces teaches nothing.
     train_data = [v for v in train_all if v[1].any()]
     validation_data = vectors(validation, candidate_names, arguments.none_candidate, region_names)
     development_data = vectors(development, candidate_names, arguments.none_candidate, region_names)
-    print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {len(by_repo)} repositories "
+    print(f"{len(records)} regions read in {time.time() - started:.0f}s; training on {len(train_data)} from {training_repos} repositories "
           f"(caps {arguments.cap_per_repo} per repository, {arguments.cap_per_merge} per merge); development {sorted(development_repos)} "
           f"({len(development)} code regions); validation code regions {len(validation)}; {len(candidate_names)} candidate features; "
           f"{regenerated} training regions in lock or generated files left out", flush=True)

@@ -114,6 +114,9 @@ public struct RegionScanner: Sendable {
         return totals
     }
 
+    /// The `skipped` reason of a file the merge commit holds with conflict markers in it.
+    public static let committedWithMarkers = "committed_with_conflict_markers"
+
     /// Replays one merge and resolves each conflicted file as the driver would.
     func scanMerge(_ id: MergeCommitID, history: MergeHistory) throws -> ScannedMerge? {
         guard let merge = try history.replay(id) else { return nil }
@@ -125,6 +128,12 @@ public struct RegionScanner: Sendable {
             let resolution = try Resolver(options: options).resolve(base: file.base, ours: file.ours, theirs: file.theirs)
             if let skipped = resolution.report.skipped {
                 scanned.skipped[skipped, default: 0] += 1
+                continue
+            }
+            // A developer who committed git's markers left the file unresolved: nothing there to measure a
+            // tool against or to learn from. (Inputs holding markers themselves were skipped just above.)
+            if ConflictMarkerScanner.containsMarkers(file.resolved, size: options.markers.size) {
+                scanned.skipped[Self.committedWithMarkers, default: 0] += 1
                 continue
             }
             let lineMerge = LineMerge(base: file.base, ours: file.ours, theirs: file.theirs, flavor: resolverOptions.flavor)

@@ -168,6 +168,30 @@ import TestSupport
         #expect(records.filter { $0.kind == "token_conflict" }.allSatisfy { !$0.features.keys.contains { $0.hasPrefix(FileContext.prefix) } })
     }
 
+    /// A file the developer committed with git's markers still in it is no resolution: eval and mine skip it
+    /// (counted under its own reason) and score the merge's other files as before.
+    @Test func aFileCommittedWithMarkersIsNotScored() throws {
+        let triples: [(base: [UInt8], ours: [UInt8], theirs: [UInt8])] = [
+            (Array("x = 1\n".utf8), Array("x = 2\n".utf8), Array("x = 3\n".utf8)),
+            (Array("y = 1\n".utf8), Array("y = 2\n".utf8), Array("y = 3\n".utf8)),
+        ]
+        let repository = try GeneratedMergeRepository(triples, extension: "py")
+        defer { repository.remove() }
+        let merge = try CommandRunner.git(["merge", "-q", "theirs", "-m", "merge"], in: repository.directory, environment: repository.environment)
+        #expect(merge.status == 1)
+        // The first file resolved as ours; the second committed as git left it, markers and all.
+        try Data(triples[0].ours).write(to: repository.directory.appendingPathComponent(repository.paths[0]))
+        let conflicted = try String(contentsOf: repository.directory.appendingPathComponent(repository.paths[1]), encoding: .utf8)
+        #expect(conflicted.contains("<<<<<<< "))
+        _ = try CommandRunner.git(["commit", "-qam", "merge"], in: repository.directory, environment: repository.environment)
+
+        let report = try Evaluation(scanner: RegionScanner(selection: HistorySelection()), unique: false)
+            .run(repository: try Repository(discoveringFrom: repository.directory.path), name: "markers")
+        #expect(report.skipped[RegionScanner.committedWithMarkers] == 1, "\(report.skipped)")
+        #expect(report.files == 2 && report.regions == 1 && report.regionsLocated == 1)
+        #expect(report.tools["take_ours"]?.correct == 1)
+    }
+
     /// The merges replayed on four threads give byte for byte the report and the region lines of one thread.
     @Test func parallelReplayGivesTheSameReport() throws {
         let history = try ScriptedHistory()

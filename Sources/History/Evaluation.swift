@@ -226,6 +226,10 @@ extension EvaluationReport {
         lines.append("\(repo): \(mergesReplayed) merges replayed, \(mergesWithConflicts) with conflicts, \(files) files, "
                      + "\(regions) regions\(unique ? " (unique; \(duplicates) repeats left out)" : ""), "
                      + "\(regionsLocated) located, \(String(format: "%.1f", seconds)) s")
+        if !skipped.isEmpty {
+            lines.append("not scored: " + skipped.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+                .map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
         func block(_ title: String, _ scores: [String: ToolScore]) {
             lines.append("")
             lines.append(pad(title, 24) + "resolved  correct    exact  precision  accuracy  coverage")

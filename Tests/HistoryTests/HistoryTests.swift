@@ -190,6 +190,7 @@ import TestSupport
         #expect(report.skipped[RegionScanner.committedWithMarkers] == 1, "\(report.skipped)")
         #expect(report.files == 2 && report.regions == 1 && report.regionsLocated == 1)
         #expect(report.tools["take_ours"]?.correct == 1)
+        #expect(report.table.contains("not scored: \(RegionScanner.committedWithMarkers) 1"), "\(report.table)")
     }
 
     /// The merges replayed on four threads give byte for byte the report and the region lines of one thread.

@@ -45,21 +45,11 @@ class JointRanker(torch.nn.Module):
         self.projection = torch.nn.Linear(config.width, projection)
         self.scorer = Scorer(row_width + projection + 1, hidden)
 
-    def region(self, tokens: torch.Tensor, edits: torch.Tensor, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The encoder's region vector and label logits, exactly MergeEncoder.forward's path."""
-        encoder = self.encoder
-        batch, sequences, length = tokens.shape
-        pooled = encoder.pooled(tokens.reshape(-1, length), edits.reshape(-1, length)).reshape(batch, sequences, -1)
-        combined = (pooled * encoder.sequence_weights[None, :, None]).sum(dim=1)
-        if encoder.config.features:
-            combined = combined + encoder.feature_projection(features)
-            combined = combined + F.gelu(encoder.head(combined), approximate="tanh")
-        return combined, encoder.classifier(combined)
-
     def forward(self, tokens, edits, features, rows, kinds) -> torch.Tensor:
         """`rows` [batch, rows, width] standardised candidate rows; `kinds` [batch, rows, labels] which labels
         write each row's text (none for the "none of these" row and for padding)."""
-        combined, logits = self.region(tokens, edits, features)
+        combined = self.encoder.region(tokens, edits, features)
+        logits = self.encoder.classifier(combined)
         expanded = logits[:, None, :].expand(-1, rows.shape[1], -1).masked_fill(~kinds, float("-inf"))
         has_kind = kinds.any(-1)
         text_score = torch.where(has_kind, torch.logsumexp(expanded.masked_fill(~has_kind[..., None], 0.0), -1), torch.zeros_like(has_kind, dtype=rows.dtype))

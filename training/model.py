@@ -138,6 +138,10 @@ class MergeEncoder(nn.Module):
     def forward(self, token_ids: torch.Tensor, edit_types: torch.Tensor, features: torch.Tensor | None = None) -> torch.Tensor:
         """[batch, 4, length] token ids and edit types (and [batch, features] side features when the
         configuration names some) -> [batch, labels] logits."""
+        return self.classifier(self.region(token_ids, edit_types, features))
+
+    def region(self, token_ids: torch.Tensor, edit_types: torch.Tensor, features: torch.Tensor | None = None) -> torch.Tensor:
+        """The region vector the classifier reads: the weighted views joined with the side features, [batch, width]."""
         batch, sequences, length = token_ids.shape
         if sequences != SEQUENCES:
             raise ValueError(f"expected {SEQUENCES} sequences per example, got {sequences}")
@@ -150,7 +154,7 @@ class MergeEncoder(nn.Module):
             # The side features join the pooled views, then one residual GELU layer lets them interact.
             combined = combined + self.feature_projection(features)
             combined = combined + F.gelu(self.head(combined), approximate="tanh")
-        return self.classifier(combined)
+        return combined
 
 
 def pad_batch(examples: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:

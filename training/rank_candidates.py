@@ -478,8 +478,6 @@ def split(records: list[dict], cap_per_repo: int, cap_per_merge: int, rng: rando
     for r in records:
         if r["repo"] not in VALIDATION_REPOS:
             by_repo[r["repo"]].append(r)
-    # Development repositories choose the epoch: training repositories in a stable order of their names'
-    # digests, none holding more than a tenth of the regions, until they hold a tenth.
     total = sum(len(items) for items in by_repo.values())
     development_repos, held = set(), 0
     for repo in sorted(by_repo, key=lambda name: hashlib.sha256(name.encode()).hexdigest()):
